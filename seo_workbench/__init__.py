@@ -1,0 +1,60 @@
+"""seo-workbench: decision analysis for a Strategy Execution Office.
+
+Data flows one way, each step a function returning an immutable result::
+
+    read_workbook -> score -> select_portfolio -> charts / report
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import charts, report, schema, weights
+from .errors import (
+    InfeasiblePortfolioError,
+    RunError,
+    UnknownChoiceError,
+    ValidationError,
+    WorkbenchError,
+    WorkbenchWarning,
+    WorkbookError,
+)
+from .portfolio import SOLVERS, PortfolioResult, select_portfolio
+from .scoring import SCORING_METHODS, ScoreResult, score
+from .template import write_template
+from .workbook import (
+    PortfolioModel,
+    read_workbook,
+    sample_workbook,
+    validate_workbook,
+    write_workbook,
+)
+
+try:
+    __version__ = version("seo-workbench")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "SCORING_METHODS",
+    "SOLVERS",
+    "InfeasiblePortfolioError",
+    "PortfolioModel",
+    "PortfolioResult",
+    "RunError",
+    "ScoreResult",
+    "UnknownChoiceError",
+    "ValidationError",
+    "WorkbenchError",
+    "WorkbenchWarning",
+    "WorkbookError",
+    "charts",
+    "read_workbook",
+    "report",
+    "sample_workbook",
+    "schema",
+    "score",
+    "select_portfolio",
+    "validate_workbook",
+    "weights",
+    "write_template",
+    "write_workbook",
+]

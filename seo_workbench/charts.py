@@ -1,0 +1,129 @@
+"""Charts for notebooks and the board pack. Each ``<what>_chart`` returns an ``alt.Chart``.
+
+:func:`enable` registers the house theme and the board renderer: every chart is drawn as static
+SVG (vl-convert, no browser, no network) plus a small script that turns it interactive when the
+page carries the Vega bundle (the board template inlines it once). So a chart draws offline, with
+scripts off, and in print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import altair as alt
+import pandas as pd
+
+__all__ = ["enable", "ranking_chart", "spend_budget_chart", "value_cost_chart"]
+
+NAVY, TEAL, GREY, RED, GOLD = "#1f3a5f", "#2a9d8f", "#b8c2cc", "#c0392b", "#e9a23b"
+FUNDED, NOT_FUNDED, FORCED_IN, FORCED_OUT = "funded", "not funded", "must", "must not"
+_STATE_COLOURS = alt.Scale(domain=[FUNDED, FORCED_IN, NOT_FUNDED, FORCED_OUT],
+                           range=[TEAL, NAVY, GREY, RED])
+
+
+def _theme() -> alt.theme.ThemeConfig:
+    font = "Source Sans Pro, Helvetica, Arial, sans-serif"
+    return {"config": {
+        "font": font,
+        "view": {"stroke": None, "continuousWidth": 560, "continuousHeight": 320},
+        "title": {"fontSize": 15, "anchor": "start", "color": NAVY, "subtitleColor": "#555"},
+        "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#eceff3",
+                 "domainColor": "#888"},
+        "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+        "range": {"category": [NAVY, TEAL, GOLD, RED, "#6c5b7b", "#8d99ae"]},
+    }}
+
+
+def _vega_lite_version() -> str:
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vl_version_for_vl_convert()
+
+
+def board_renderer(spec: dict, **metadata) -> dict:
+    """Render a chart as inline SVG plus an optional upgrade to an interactive Vega view."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec, vl_version=_vega_lite_version())
+    spec_json = json.dumps(spec, sort_keys=True)
+    div = "board-chart-" + hashlib.sha1(spec_json.encode()).hexdigest()[:12]  # stable id
+    # "</" inside a script would end it early: workbook text (project names) lives in the spec.
+    safe_json = spec_json.replace("</", "<\\/")
+    script = ("<script>(function(){var el=document.getElementById(" + json.dumps(div) + ");"
+              "if(window.vegaEmbed){vegaEmbed(el," + safe_json + ",{actions:false,"
+              "renderer:'svg'}).catch(console.error);}})();</script>")
+    html = f'<div id="{div}" class="board-chart">{svg}</div>\n{script}'
+    return {"text/html": html, "text/plain": "<chart>"}
+
+
+def enable() -> None:
+    """Use the house theme and the offline board renderer for every chart from now on."""
+    alt.theme.register("seo_workbench", enable=True)(_theme)
+    alt.renderers.register("board", board_renderer)
+    alt.renderers.enable("board")
+
+
+def _state(frame: pd.DataFrame) -> pd.Series:
+    state = frame["selected"].map({True: FUNDED, False: NOT_FUNDED})
+    state[frame["decision"] == "must"] = FORCED_IN
+    state[frame["decision"] == "must_not"] = FORCED_OUT
+    return state
+
+
+def ranking_chart(scores: pd.Series, portfolio=None, names: pd.Series | None = None,
+                  title: str = "Projects ranked by MCDA score") -> alt.Chart:
+    """Bars of each project's score, best first, coloured by the funding decision if given."""
+    frame = pd.DataFrame({"project_id": scores.index, "score": scores.to_numpy()})
+    if names is not None:
+        frame["name"] = names.reindex(scores.index).to_numpy()
+    else:
+        frame["name"] = frame["project_id"]
+    frame["label"] = frame["project_id"] + "  " + frame["name"]
+    colour = alt.value(NAVY)
+    if portfolio is not None:
+        frame["decision"] = _state(portfolio.projects.reindex(scores.index)).to_numpy()
+        colour = alt.Color("decision:N", scale=_STATE_COLOURS, title="Decision")
+    order = frame.sort_values("score", ascending=False)["label"].tolist()
+    return alt.Chart(frame, title=title).mark_bar().encode(
+        x=alt.X("score:Q", title="Score (0 = worst, 1 = best on every criterion)"),
+        y=alt.Y("label:N", sort=order, title=None),
+        color=colour,
+        tooltip=[alt.Tooltip("project_id:N", title="Project"), alt.Tooltip("name:N"),
+                 alt.Tooltip("score:Q", format=".3f")]
+        + ([alt.Tooltip("decision:N")] if portfolio is not None else []),
+    ).properties(width=520, height=alt.Step(13))
+
+
+def value_cost_chart(portfolio, title: str = "Value against cost") -> alt.Chart:
+    """Each project's value against its cost over the horizon; funded ones stand out."""
+    frame = portfolio.projects.reset_index()
+    frame["decision_state"] = _state(portfolio.projects).to_numpy()
+    return alt.Chart(frame, title=alt.Title(
+        title, subtitle=f"Cost over {portfolio.periods[0]}..{portfolio.periods[-1]} "
+                        f"in {portfolio.currency}")).mark_circle(size=90, opacity=0.85).encode(
+        x=alt.X("cost:Q", title=f"Cost ({portfolio.currency})", axis=alt.Axis(format="~s")),
+        y=alt.Y("value:Q", title="Value"),
+        color=alt.Color("decision_state:N", scale=_STATE_COLOURS, title="Decision"),
+        tooltip=[alt.Tooltip("project_id:N", title="Project"), alt.Tooltip("name:N"),
+                 alt.Tooltip("theme:N"), alt.Tooltip("cost:Q", format=",.0f"),
+                 alt.Tooltip("value:Q", format=".3f"),
+                 alt.Tooltip("decision_state:N", title="Decision")],
+    ).properties(width=560, height=340)
+
+
+def spend_budget_chart(portfolio, title: str = "Spend against budget by period") -> alt.Chart:
+    """Bars of the funded portfolio's spend per period with the budget marked on each."""
+    frame = portfolio.spend.reset_index()
+    frame["use"] = frame["spend"] / frame["budget"].where(frame["budget"] > 0)
+    base = alt.Chart(frame, title=alt.Title(title, subtitle=f"{portfolio.currency}; the dark "
+                                            "tick is the budget"))
+    bars = base.mark_bar(color=TEAL, size=34).encode(
+        x=alt.X("period:O", sort=list(portfolio.periods), title=None),
+        y=alt.Y("spend:Q", title=f"Spend ({portfolio.currency})", axis=alt.Axis(format="~s")),
+        tooltip=[alt.Tooltip("period:O"), alt.Tooltip("spend:Q", format=",.0f"),
+                 alt.Tooltip("budget:Q", format=",.0f"), alt.Tooltip("use:Q", format=".0%",
+                                                                     title="Budget used")])
+    ticks = base.mark_tick(color=NAVY, thickness=3, size=46).encode(
+        x=alt.X("period:O", sort=list(portfolio.periods)), y="budget:Q")
+    return (bars + ticks).properties(width=560, height=300)

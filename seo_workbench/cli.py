@@ -1,0 +1,127 @@
+"""The ``seo-workbench`` command: validate a workbook, write the template, run the quarter.
+
+Exit codes a scheduler can act on: 0 success, 1 the run failed (a notebook cell raised),
+2 bad command-line usage or parameter, 3 the workbook is not valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from . import __version__
+from .errors import RunError, ValidationError, WorkbenchWarning, WorkbookError
+
+OK, RUN_FAILED, USAGE, INVALID_WORKBOOK = 0, 1, 2, 3
+
+
+def _validate(args) -> int:
+    from .workbook import validate_workbook
+
+    report = validate_workbook(args.path)
+    print(report)
+    if report.ok:
+        print("The workbook is valid.")
+    return OK if report.ok else INVALID_WORKBOOK
+
+
+def _template(args) -> int:
+    from .template import write_template
+
+    path = write_template(args.out)
+    print(f"Wrote the blank portfolio workbook template to {path}")
+    return OK
+
+
+def _sample(args) -> int:
+    from .workbook import read_workbook, sample_workbook, write_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        path = write_workbook(read_workbook(sample_workbook()), args.out)
+    print(f"Wrote the bundled sample workbook to {path}")
+    return OK
+
+
+def _run(args) -> int:
+    from .report import run_quarter
+
+    started = time.perf_counter()
+
+    def say(text: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
+
+    try:
+        result = run_quarter(args.quarter, workbook=args.workbook, out=args.out,
+                             solver=args.solver, pdf=args.pdf, log_output=args.log_output,
+                             progress=say)
+    except WorkbookError as exc:
+        print(exc, file=sys.stderr)
+        print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
+              file=sys.stderr)
+        return INVALID_WORKBOOK
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    except RunError as exc:
+        print(f"Run failed: {exc}", file=sys.stderr)
+        return RUN_FAILED
+    solver = result.manifest.get("solver", {})
+    if solver:
+        print(f"Portfolio: {solver['selected']} of {solver['candidates']} projects funded, "
+              f"spend {solver['cost']:,.0f}; solver {solver['solver']}: {solver['status']}.")
+    print(f"Board pack: {result.board_html.resolve()}")
+    if result.pdf:
+        print(f"PDF: {result.pdf.resolve()}")
+    return OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="seo-workbench",
+        description="Decision analysis for a Strategy Execution Office: validate a portfolio "
+                    "workbook, write the template, run the quarterly board pack.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check a workbook and list every problem")
+    validate.add_argument("path", type=Path, help=".xlsx workbook or folder of .csv files")
+    validate.set_defaults(func=_validate)
+
+    template = commands.add_parser("template", help="write a blank workbook template (.xlsx)")
+    template.add_argument("out", type=Path, help="where to write, e.g. portfolio.xlsx")
+    template.set_defaults(func=_template)
+
+    sample = commands.add_parser("sample", help="write the bundled sample workbook "
+                                 "(.xlsx, or a folder of .csv files)")
+    sample.add_argument("out", type=Path, help="e.g. sample.xlsx or sample_csv/")
+    sample.set_defaults(func=_sample)
+
+    run = commands.add_parser("run", help="run the quarterly analysis and write the board pack")
+    run.add_argument("--quarter", required=True, help="review quarter, e.g. 2027Q1 (a label "
+                     "from settings 'periods')")
+    run.add_argument("--workbook", type=Path, default=None,
+                     help="portfolio workbook (.xlsx or folder of .csv); default: the sample")
+    run.add_argument("--out", type=Path, default=Path("reports"),
+                     help="reports folder (default: reports/)")
+    run.add_argument("--solver", default="HiGHS", choices=["HiGHS", "CBC"],
+                     help="MIP solver (default: HiGHS)")
+    run.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
+    run.add_argument("--log-output", action="store_true",
+                     help="stream notebook output to the terminal (for cron/systemd logs)")
+    run.set_defaults(func=_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``seo-workbench`` console script."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,382 @@
+"""The quarterly run: papermill executes the chapter notebooks, nbconvert renders the board pack.
+
+:func:`run_quarter` writes one new run folder per run (never overwriting an earlier one) with the
+executed notebooks, the board HTML, the selection as CSV and a ``manifest.json`` recording
+parameters, input hashes, versions, solver status and timings. The helpers used inside the
+notebooks (:func:`prepare`, :func:`board_table`, :func:`save_outputs`) live here too, so the
+notebooks stay thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import platform
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import RunError, ValidationError, WorkbenchWarning, choose
+
+__all__ = [
+    "CHAPTERS",
+    "RunParameters",
+    "RunResult",
+    "board_table",
+    "prepare",
+    "run_quarter",
+    "save_outputs",
+]
+
+# Chapter notebooks in the order the board reads them. Later chapters join this list.
+CHAPTERS: tuple[str, ...] = ("01_select_portfolio.ipynb",)
+BOARD_HTML = "board.html"
+SELECTION_CSV = "selection.csv"
+RESULTS_JSON = "results.json"
+MANIFEST_JSON = "manifest.json"
+_VERSIONED = ("seo-workbench", "pandas", "numpy", "pulp", "highspy", "altair",
+              "vl-convert-python", "papermill", "nbconvert", "openpyxl")
+
+
+def _shipped(folder: str, marker: str) -> Path:
+    """A folder shipped beside the package: from the source tree, else from the installed wheel.
+
+    Top-level ``notebooks/`` and ``templates/`` are packaged as ``seo_workbench.<folder>``.
+    """
+    tree = Path(__file__).resolve().parents[1] / folder
+    if (tree / marker).exists():
+        return tree
+    return Path(str(resources.files(f"seo_workbench.{folder}")))
+
+
+def notebooks_dir() -> Path:
+    """Folder of the chapter notebooks shipped with the package."""
+    return _shipped("notebooks", CHAPTERS[0])
+
+
+def templates_dir() -> Path:
+    """Folder of the nbconvert templates and the Excel template shipped with the package."""
+    return _shipped("templates", "board/conf.json")
+
+
+# -- inside the notebooks -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """Checked notebook parameters."""
+
+    workbook: Path
+    quarter: str
+    solver: str
+    output_dir: Path | None
+
+
+def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
+            output_dir: str = "") -> RunParameters:
+    """Check a notebook's parameters and set up charts; raise a clear error on a bad value.
+
+    papermill only warns about unknown parameter names, so the notebook calls this right after
+    its parameters cell.
+    """
+    from . import charts
+    from .portfolio import SOLVERS
+    from .workbook import sample_workbook
+
+    choose(SOLVERS, solver, what="solver")
+    solver = next(k for k in SOLVERS if k.lower() == str(solver).strip().lower())
+    workbook = Path(workbook_path).expanduser() if workbook_path else sample_workbook()
+    if not workbook.exists():
+        raise ValidationError(f"Workbook {str(workbook)!r} does not exist. Pass an .xlsx file or "
+                              "a folder of .csv files, or leave workbook_path empty for the "
+                              "bundled sample.")
+    charts.enable()
+    # Soft problems are shown as a table in the report, not as warnings on stderr.
+    warnings.simplefilter("ignore", WorkbenchWarning)
+    pd.set_option("display.max_rows", 200)
+    return RunParameters(workbook, str(quarter).strip(), solver,
+                         Path(output_dir) if output_dir else None)
+
+
+class _Table:
+    """A table for the board: numbers formatted, workbook text escaped."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str = ""):
+        self.frame, self.caption = frame, caption
+
+    def _repr_html_(self) -> str:
+        caption = f"<p><em>{html.escape(self.caption)}</em></p>" if self.caption else ""
+        return caption + self.frame.to_html(escape=True, na_rep="", index=False,
+                                            classes="board-table")
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
+
+
+def board_table(frame: pd.DataFrame, money: tuple[str, ...] = (), decimals: Mapping[str, int]
+                | None = None, rename: Mapping[str, str] | None = None,
+                caption: str = "") -> _Table:
+    """Format *frame* for the board: thousands separators on money, fixed decimals elsewhere."""
+    frame = frame.reset_index() if frame.index.name else frame.copy()
+    for column in money:
+        frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    for column, places in (decimals or {}).items():
+        frame[column] = frame[column].map(lambda v, p=places: "" if pd.isna(v) else f"{v:.{p}f}")
+    return _Table(frame.rename(columns=dict(rename or {})), caption)
+
+
+def save_outputs(output_dir: Path | None, model, ranking, portfolio) -> None:
+    """Write the selection CSV and the solver's results for the run's manifest."""
+    if output_dir is None:
+        return
+    output_dir.mkdir(parents=True, exist_ok=True)
+    table = portfolio.projects.assign(score=ranking.scores, rank=ranking.ranks)
+    table.reset_index().to_csv(output_dir / SELECTION_CSV, index=False)
+    summary = portfolio.summary() | {"periods": list(portfolio.periods),
+                                     "selected_ids": list(portfolio.selected)}
+    (output_dir / RESULTS_JSON).write_text(json.dumps(summary, indent=2, default=float))
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a quarterly run wrote its outputs, and what it recorded."""
+
+    run_dir: Path
+    board_html: Path
+    manifest: dict = field(repr=False)
+    pdf: Path | None = None
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _new_run_dir(out: Path, quarter: str) -> tuple[str, Path]:
+    """A fresh folder; an existing one is never reused, so earlier runs stay untouched."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = f"{quarter}-{stamp}-{secrets.token_hex(3)}"
+    run_dir = out / quarter / run_id
+    run_dir.mkdir(parents=True, exist_ok=False)
+    return run_id, run_dir
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)
+
+
+def _cell_timings(nb, started: float) -> dict[str, float]:
+    """Kernel start and computation time from papermill's per-cell timestamps."""
+    times = [c.metadata.get("papermill", {}) for c in nb.cells]
+    starts = [t["start_time"] for t in times if t.get("start_time")]
+    compute = sum(t.get("duration") or 0.0 for t in times)
+    first = dt.datetime.fromisoformat(starts[0]).timestamp() if starts else started
+    return {"kernel_start_seconds": max(0.0, first - started), "computation_seconds": compute}
+
+
+def _vega_bundle() -> str:
+    import vl_convert as vlc
+
+    from .charts import _vega_lite_version
+
+    return vlc.javascript_bundle(vl_version=_vega_lite_version())
+
+
+try:  # the board template names this preprocessor in its conf.json
+    from nbconvert.preprocessors import Preprocessor
+except ImportError:  # pragma: no cover - nbconvert is a dependency
+    Preprocessor = object
+
+
+class InlineVegaPreprocessor(Preprocessor):
+    """Put the Vega/Vega-Lite/vega-embed bundle into ``resources`` once per page."""
+
+    def preprocess(self, nb, resources):
+        resources["vega_bundle"] = _vega_bundle().replace("</script", "<\\/script")
+        return nb, resources
+
+
+def render_html(notebook_path: Path, html_path: Path, board: Mapping[str, str]) -> Path:
+    """Render an executed notebook as a self-contained board page (no code, no CDN)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.metadata["board"] = dict(board)
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "injected-parameters",
+                                                     "parameters")
+    config.TagRemovePreprocessor.remove_all_outputs_tags = ("remove-output",)
+    config.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="board",
+                            extra_template_basedirs=[str(templates_dir())], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    tmp = html_path.with_suffix(".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(html_path)
+    return html_path
+
+
+def find_chromium() -> str | None:
+    """A Chromium or Chrome on PATH, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> Path:
+    """Print the board HTML to an A4 PDF with headless Chromium (charts stay vectors)."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise RunError("No Chromium found on PATH to print the PDF. Install one (Debian/Ubuntu: "
+                       "`apt-get install chromium`; macOS/Windows: Google Chrome) and run "
+                       "again; the HTML board pack was written.")
+    with tempfile.TemporaryDirectory() as profile:
+        args = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                "--no-pdf-header-footer", "--virtual-time-budget=5000",
+                f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0 or not pdf_path.exists():
+        raise RunError(f"Chromium could not print {html_path}: {done.stderr.strip()[-300:]}")
+    return pdf_path
+
+
+def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Path = "reports",
+                solver: str = "HiGHS", pdf: bool = False, log_output: bool = False,
+                progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run the quarterly analysis and write a new run folder with the board pack.
+
+    Parameters
+    ----------
+    quarter
+        Review quarter, a label from settings 'periods'; the planning horizon starts there.
+    workbook
+        ``.xlsx`` file or folder of ``.csv`` files; default the bundled sample.
+    out
+        Reports folder; the run goes to ``out/<quarter>/<run id>/``.
+    solver
+        ``"HiGHS"`` or ``"CBC"``.
+    pdf
+        Also print ``board.pdf`` with a Chromium found on PATH.
+    log_output
+        Stream the notebooks' output into this process's log (for cron or systemd).
+    progress
+        Called with one line of text per step (the CLI prints them).
+
+    Raises
+    ------
+    WorkbookError
+        Before anything is written, when the workbook is not valid.
+    ValidationError
+        For an unknown quarter or solver.
+    RunError
+        When a notebook cell fails: names the cell and where the executed notebook was kept.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from .workbook import read_workbook
+
+    say = progress or (lambda text: None)
+    params = prepare(str(workbook or ""), quarter, solver)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        model = read_workbook(params.workbook)  # fail fast, before a folder or a kernel
+    if params.quarter not in model.periods:
+        raise ValidationError(f"Unknown quarter {quarter!r}. Choose one of: "
+                              f"{', '.join(model.periods)} (settings 'periods').")
+    run_id, run_dir = _new_run_dir(Path(out), params.quarter)
+    say(f"Run {run_id}: writing to {run_dir}")
+    parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
+                  "solver": params.solver, "output_dir": str(run_dir.resolve())}
+    manifest = {
+        "run_id": run_id, "quarter": params.quarter, "status": "running",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "workbook": {"path": str(params.workbook.resolve()), "sha256": model.sha256,
+                     "files": dict(model.file_hashes)},
+        "versions": _versions(), "chapters": [], "timings": {}, "solver": {},
+        "outputs": [],
+    }
+    _write_json(run_dir / MANIFEST_JSON, manifest)
+    total = time.perf_counter()
+    executed = []
+    for number, chapter in enumerate(CHAPTERS, 1):
+        target = run_dir / chapter
+        say(f"[{number}/{len(CHAPTERS)}] executing {chapter}")
+        started = time.time()
+        clock = time.perf_counter()
+        try:
+            nb = papermill.execute_notebook(
+                str(notebooks_dir() / chapter), str(target), parameters=parameters,
+                progress_bar=False, log_output=log_output, cwd=str(run_dir),
+                kernel_name="python3")
+        except PapermillExecutionError as exc:
+            manifest.update(status="failed", error={
+                "notebook": chapter, "cell": exc.exec_count, "error": exc.ename,
+                "message": exc.evalue, "executed_notebook": str(target)})
+            manifest["timings"]["total_seconds"] = time.perf_counter() - total
+            _write_json(run_dir / MANIFEST_JSON, manifest)
+            raise RunError(f"{chapter}: cell [{exc.exec_count}] failed with {exc.ename}: "
+                           f"{exc.evalue}\nThe executed notebook is kept for diagnosis at "
+                           f"{target}") from None
+        timing = _cell_timings(nb, started)
+        timing["papermill_seconds"] = time.perf_counter() - clock
+        manifest["chapters"].append({"notebook": chapter, **timing})
+        executed.append(target)
+    say("rendering the board pack (HTML)")
+    clock = time.perf_counter()
+    board = {"organisation": model.settings.organisation, "quarter": params.quarter,
+             "title": "Strategic portfolio review", "run_id": run_id,
+             "date": dt.date.today().isoformat()}
+    html_path = render_html(executed[0], run_dir / BOARD_HTML, board)
+    timings = manifest["timings"]
+    timings["html_seconds"] = time.perf_counter() - clock
+    timings["kernel_start_seconds"] = sum(c["kernel_start_seconds"] for c in manifest["chapters"])
+    timings["computation_seconds"] = sum(c["computation_seconds"] for c in manifest["chapters"])
+    results = run_dir / RESULTS_JSON
+    if results.exists():
+        manifest["solver"] = json.loads(results.read_text())
+    pdf_path = None
+    if pdf:
+        say("printing the board pack (PDF)")
+        clock = time.perf_counter()
+        try:
+            pdf_path = print_pdf(html_path, run_dir / "board.pdf")
+            timings["pdf_seconds"] = time.perf_counter() - clock
+        except RunError as exc:
+            manifest["pdf"] = str(exc)
+            say(str(exc))
+    timings["total_seconds"] = time.perf_counter() - total
+    manifest["status"] = "succeeded"
+    manifest["outputs"] = sorted(p.name for p in run_dir.iterdir() if p.name != MANIFEST_JSON)
+    _write_json(run_dir / MANIFEST_JSON, manifest)
+    return RunResult(run_dir, html_path, manifest, pdf_path)

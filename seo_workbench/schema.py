@@ -1,0 +1,253 @@
+"""The portfolio workbook's public contract: every sheet, column and setting, in one place.
+
+The validator, the Excel template and the README's column tables are all generated from these
+definitions, so they cannot drift apart. Sheet and column names are public: extend, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "SETTINGS",
+    "SHEETS",
+    "Column",
+    "Setting",
+    "Sheet",
+    "sheet",
+]
+
+# Column kinds. "id" is a non-blank text key; "ref:projects" and "ref:criteria" name ids that
+# must exist in that sheet; "period" names a label from settings.periods.
+TEXT, NUMBER, INTEGER, CHOICE, ID = "text", "number", "integer", "choice", "id"
+PROJECT_REF, CRITERION_REF, PERIOD = "ref:projects", "ref:criteria", "period"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: its name, what a cell may hold, and the help shown to users."""
+
+    name: str
+    kind: str
+    help: str
+    required: bool = True  # the column must be present
+    blank_ok: bool = False  # cells may be left empty
+    choices: tuple[str, ...] = ()
+    default: str | float | None = None  # value used for a blank cell
+    minimum: float | None = None
+    maximum: float | None = None
+    example: str = ""
+
+    @property
+    def expected(self) -> str:
+        """What a cell of this column should hold, in words."""
+        if self.kind == CHOICE:
+            return "one of " + ", ".join(self.choices)
+        if self.kind in (NUMBER, INTEGER):
+            word = "a whole number" if self.kind == INTEGER else "a number"
+            if self.minimum is not None and self.maximum is not None:
+                return f"{word} between {self.minimum:g} and {self.maximum:g}"
+            if self.minimum is not None:
+                return f"{word} >= {self.minimum:g}"
+            return word
+        if self.kind == PROJECT_REF:
+            return "a project_id from sheet 'projects'"
+        if self.kind == CRITERION_REF:
+            return "a criterion_id from sheet 'criteria'"
+        if self.kind == PERIOD:
+            return "a period label from settings 'periods'"
+        return "text" if self.kind == TEXT else "a non-blank id"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the workbook (or one CSV file in a folder workbook)."""
+
+    name: str
+    help: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    # "criteria" or "periods": besides its named columns, the sheet has one numeric column per
+    # criterion_id or per period label.
+    wide: str | None = None
+
+    def column(self, name: str) -> Column:
+        """Return the column called *name*."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the sheet's fixed columns, in order."""
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the ``settings`` sheet."""
+
+    key: str
+    kind: str
+    help: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    example: str = ""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("organisation", TEXT, "Name of the organisation, shown on the board pack.",
+            example="Northbridge Utilities Group"),
+    Setting("currency", TEXT, "Currency of every cost, budget and benefit (e.g. EUR, GBP, USD).",
+            example="EUR"),
+    Setting("periods", TEXT,
+            "Ordered, comma-separated period labels of the planning horizon. Column names of "
+            "'costs' and the 'period' values of 'budget', 'capacity' and 'demand' use these labels.",
+            example="2027Q1,2027Q2,2027Q3,2027Q4,2028Q1,2028Q2,2028Q3,2028Q4"),
+    Setting("value", CHOICE,
+            "What the optimiser maximises: 'score' = the MCDA score from 'criteria' and 'scores'; "
+            "'benefit' = the projects' 'benefit' column.",
+            choices=("score", "benefit"), example="score"),
+    Setting("total_budget", NUMBER, "Optional cap on spend over the whole horizon.",
+            required=False, minimum=0, example="48000000"),
+    Setting("min_projects", INTEGER, "Optional minimum number of funded projects.",
+            required=False, minimum=0, example="10"),
+    Setting("max_projects", INTEGER,
+            "Optional maximum number of funded projects (focus: too many projects at once is "
+            "the classic failure).", required=False, minimum=0, example="30"),
+)
+
+
+def _c(name, kind, help, **kw) -> Column:
+    return Column(name, kind, help, **kw)
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("settings", "Key and value pairs that describe the portfolio and the analysis.", (
+        _c("key", ID, "Setting name: " + ", ".join(s.key for s in SETTINGS) + "."),
+        _c("value", TEXT, "The setting's value.", blank_ok=True),
+    ), required=True),
+    Sheet("projects", "One row per project (alternative): who owns it and how it may be decided.", (
+        _c("project_id", ID, "Unique short id used in every other sheet.", example="P01"),
+        _c("name", TEXT, "Project name as the board knows it.", example="Smart meter rollout"),
+        _c("owner", TEXT, "Accountable owner.", example="A. Okafor"),
+        _c("department", TEXT, "Department that delivers the project.", example="Operations"),
+        _c("theme", TEXT, "Strategic theme the project serves (see sheet 'themes').",
+           example="Net zero"),
+        _c("status", CHOICE, "'proposed' (new) or 'in_flight' (already running; costs are the "
+           "remaining costs).", choices=("proposed", "in_flight"), example="proposed"),
+        _c("decision", CHOICE, "'auto' = the optimiser decides; 'must' = fund it; 'must_not' = "
+           "do not fund it. Blank means auto.", required=False, blank_ok=True,
+           choices=("auto", "must", "must_not"), default="auto", example="auto"),
+        _c("decision_reason", TEXT, "Why the project is forced in or out (required with must "
+           "and must_not); shown in the board pack.", required=False, blank_ok=True),
+        _c("benefit", NUMBER, "Estimated benefit over the horizon, in the workbook currency. "
+           "Required when settings 'value' is 'benefit'.", required=False, blank_ok=True,
+           example="2500000"),
+    ), required=True),
+    Sheet("criteria", "One row per decision criterion of the MCDA score.", (
+        _c("criterion_id", ID, "Unique short id; also a column name in sheet 'scores'.",
+           example="strategic_fit"),
+        _c("name", TEXT, "Criterion name as the board reads it.", example="Strategic fit"),
+        _c("objective", CHOICE, "'max' if more is better, 'min' if less is better (costs, "
+           "risks).", choices=("max", "min"), example="max"),
+        _c("weight", NUMBER, "Importance weight >= 0. Blank in every row = equal weights; "
+           "weights are renormalised to sum to 1.", required=False, blank_ok=True, minimum=0,
+           example="0.25"),
+        _c("scale_min", NUMBER, "Lowest allowed score (optional, for validation).",
+           required=False, blank_ok=True, example="1"),
+        _c("scale_max", NUMBER, "Highest allowed score (optional, for validation).",
+           required=False, blank_ok=True, example="5"),
+        _c("parent", CRITERION_REF, "Parent criterion in a hierarchy (optional).",
+           required=False, blank_ok=True),
+    )),
+    Sheet("scores", "Each project's score on each criterion: one column per criterion_id.", (
+        _c("project_id", PROJECT_REF, "Project being scored.", example="P01"),
+    ), wide="criteria"),
+    Sheet("costs", "Spend per project and period: one column per period label. A negative "
+          "amount is a cash inflow that frees budget in that period.", (
+        _c("project_id", PROJECT_REF, "Project whose costs these are.", example="P01"),
+    ), wide="periods"),
+    Sheet("budget", "Budget available in each period.", (
+        _c("period", PERIOD, "Period label from settings 'periods'.", example="2027Q1"),
+        _c("amount", NUMBER, "Budget in the workbook currency, >= 0.", minimum=0,
+           example="6000000"),
+    )),
+    Sheet("capacity", "Capacity of each resource pool per period (e.g. person-days).", (
+        _c("pool", ID, "Resource pool name.", example="Data engineering"),
+        _c("period", PERIOD, "Period label from settings 'periods'.", example="2027Q1"),
+        _c("amount", NUMBER, "Capacity available, >= 0.", minimum=0, example="400"),
+    )),
+    Sheet("demand", "What each project needs of each resource pool per period.", (
+        _c("project_id", PROJECT_REF, "Project that needs the capacity.", example="P01"),
+        _c("pool", ID, "Resource pool name from sheet 'capacity'.", example="Data engineering"),
+        _c("period", PERIOD, "Period label from settings 'periods'.", example="2027Q1"),
+        _c("amount", NUMBER, "Capacity needed, >= 0.", minimum=0, example="60"),
+    )),
+    Sheet("dependencies", "Logical links between projects.", (
+        _c("project_id", PROJECT_REF, "The project the rule is about.", example="P02"),
+        _c("kind", CHOICE, "'requires' = fund project_id only if other_id is funded; "
+           "'excludes' = not both; 'with' = both or neither.",
+           choices=("requires", "excludes", "with"), example="requires"),
+        _c("other_id", PROJECT_REF, "The other project.", example="P01"),
+    )),
+    Sheet("groups", "Groups of alternatives of which at most 'max_selected' are funded.", (
+        _c("group", ID, "Group name.", example="CRM platform"),
+        _c("project_id", PROJECT_REF, "A member of the group.", example="P10"),
+        _c("max_selected", INTEGER, "At most this many of the group are funded (default 1; one "
+           "value per group).", required=False, blank_ok=True, minimum=1, default=1,
+           example="1"),
+    )),
+    Sheet("themes", "Strategic themes and the balance of spend the board wants across them.", (
+        _c("theme", ID, "Theme name, as used in 'projects'.", example="Net zero"),
+        _c("min_share", NUMBER, "Minimum share of total spend, 0..1.", required=False,
+           blank_ok=True, minimum=0, maximum=1, example="0.15"),
+        _c("max_share", NUMBER, "Maximum share of total spend, 0..1.", required=False,
+           blank_ok=True, minimum=0, maximum=1, example="0.40"),
+        _c("min_spend", NUMBER, "Minimum absolute spend over the horizon.", required=False,
+           blank_ok=True, minimum=0),
+        _c("max_spend", NUMBER, "Maximum absolute spend over the horizon.", required=False,
+           blank_ok=True, minimum=0),
+    )),
+    Sheet("judgements", "Executives' pairwise comparisons of criteria (AHP, Saaty scale).", (
+        _c("executive", ID, "Who made the judgement.", example="Chief Financial Officer"),
+        _c("criterion_a", CRITERION_REF, "First criterion.", example="strategic_fit"),
+        _c("criterion_b", CRITERION_REF, "Second criterion.", example="delivery_risk"),
+        _c("value", NUMBER, "How much more important a is than b, 1/9..9 (3 = moderately, "
+           "1/3 = b moderately more important).", minimum=1 / 9, maximum=9, example="3"),
+        _c("comment", TEXT, "Why (optional; shown on the disagreement agenda).",
+           required=False, blank_ok=True),
+    )),
+    Sheet("executives", "Optional voting weight of each executive in the group judgement.", (
+        _c("executive", ID, "Executive, as named in 'judgements'.",
+           example="Chief Financial Officer"),
+        _c("weight", NUMBER, "Voting weight >= 0 (default 1).", required=False, blank_ok=True,
+           minimum=0, default=1, example="1"),
+    )),
+    Sheet("status", "Quarterly execution status of in-flight projects.", (
+        _c("project_id", PROJECT_REF, "Project reported on.", example="P40"),
+        _c("period", ID, "Reporting quarter (may precede the planning periods).",
+           example="2026Q4"),
+        _c("actual_spend", NUMBER, "Spend in the quarter.", required=False, blank_ok=True,
+           example="350000"),
+        _c("percent_complete", NUMBER, "Percent complete, 0..100.", required=False,
+           blank_ok=True, minimum=0, maximum=100, example="40"),
+        _c("rag", CHOICE, "Delivery status: green, amber or red.", required=False,
+           blank_ok=True, choices=("green", "amber", "red"), example="amber"),
+        _c("forecast_benefit", NUMBER, "Benefit now forecast over the horizon.",
+           required=False, blank_ok=True),
+        _c("realised_benefit", NUMBER, "Benefit realised to date.", required=False,
+           blank_ok=True),
+        _c("note", TEXT, "Owner's note.", required=False, blank_ok=True),
+    )),
+)
+
+_BY_NAME = {s.name: s for s in SHEETS}
+
+
+def sheet(name: str) -> Sheet:
+    """Return the definition of the sheet called *name*.
+
+    >>> sheet("budget").names
+    ('period', 'amount')
+    """
+    return _BY_NAME[name]
