@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -32,7 +33,11 @@ def _highs(time_limit, gap):
 
 
 def _cbc(time_limit, gap):
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap)
+    # PuLP 3.3 deprecates its bundled CBC in favour of a 190 MB extra; the bundled binary is
+    # the same CBC and ships with every PuLP 3 wheel.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap)
 
 
 SOLVERS = {"HiGHS": _highs, "CBC": _cbc}

@@ -224,6 +224,8 @@ def render_html(notebook_path: Path, html_path: Path, board: Mapping[str, str]) 
 
     nb = nbformat.read(notebook_path, as_version=4)
     nb.metadata["board"] = dict(board)
+    nb.metadata["title"] = f"{board.get('organisation', '')}: {board.get('title', '')}, " \
+                           f"{board.get('quarter', '')}"
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "injected-parameters",
                                                      "parameters")
@@ -338,7 +340,9 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
             nb = papermill.execute_notebook(
                 str(notebooks_dir() / chapter), str(target), parameters=parameters,
                 progress_bar=False, log_output=log_output, cwd=str(run_dir),
-                kernel_name="python3")
+                kernel_name="python3",
+                # ipykernel 7 warns about plain TCP on loopback at every start; keep errors.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         except PapermillExecutionError as exc:
             manifest.update(status="failed", error={
                 "notebook": chapter, "cell": exc.exec_count, "error": exc.ename,

@@ -101,7 +101,8 @@ SETTINGS: tuple[Setting, ...] = (
             example="EUR"),
     Setting("periods", TEXT,
             "Ordered, comma-separated period labels of the planning horizon. Column names of "
-            "'costs' and the 'period' values of 'budget', 'capacity' and 'demand' use these labels.",
+            "'costs' and the 'period' values of 'budget', 'capacity' and 'demand' use these "
+            "labels.",
             example="2027Q1,2027Q2,2027Q3,2027Q4,2028Q1,2028Q2,2028Q3,2028Q4"),
     Setting("value", CHOICE,
             "What the optimiser maximises: 'score' = the MCDA score from 'criteria' and 'scores'; "

@@ -136,7 +136,8 @@ def _readme(book: Workbook) -> None:
         entries = [(c.name, "yes" if c.required else "no", f"{c.help} ({c.expected})")
                    for c in spec.columns]
         if spec.wide:
-            entries.append((f"<one per {spec.wide[:-1] if spec.wide == 'periods' else 'criterion'}>",
+            one = "period" if spec.wide == "periods" else "criterion"
+            entries.append((f"<one per {one}>",
                             "yes", _WIDE_HELP[spec.wide]))
         if spec.name == "settings":
             entries += [(f"key = {s.key}", "yes" if s.required else "no", s.help)

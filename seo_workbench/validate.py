@@ -505,12 +505,16 @@ def _wide(check, tables, name, criteria, key, what, blank_is_zero, periods=None)
 def _check_weights(check, criteria):
     weights = criteria["weight"]
     given = weights.notna()
-    if not given.any():
+    # Judge blankness on the cells as typed: a weight that is not a number is NaN here too,
+    # but it has been reported already and is not blank.
+    raw = check.sheets["criteria"].data
+    blank = raw["weight"].map(_blank).tolist() if "weight" in raw else [True] * len(raw)
+    if all(blank):
         check.warn("criteria", None, "weight", "a weight per criterion", "no weights",
                    "Equal weights were used.")
         return
-    for row, cid, w in zip(criteria[ROW], criteria["criterion_id"], weights):
-        if math.isnan(w):
+    for row, cid, is_blank in zip(criteria[ROW], criteria["criterion_id"], blank):
+        if is_blank:
             check.add("criteria", row, "weight", "a number >= 0 (weights are given for "
                       "other criteria)", "a blank cell",
                       f"Give {cid!r} a weight, or clear every weight for equal weights.")

@@ -285,7 +285,13 @@ def _read_xlsx(path: Path, problems: list[Problem]) -> dict[str, RawSheet] | Val
             key = _sheet_key(ws.title)
             if key in _IGNORED_SHEETS:
                 continue
-            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
+            try:
+                rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1)]
+            except Exception as exc:  # read-only mode parses a sheet only when it is read
+                return _problem(source, "a sheet openpyxl can read",
+                                f"a damaged sheet ({type(exc).__name__})",
+                                "Open and re-save it in Excel, or export the sheets as CSV "
+                                "files.", sheet=key)
             sheets[key] = _frame(rows, key, source, problems)
     finally:
         book.close()
@@ -322,7 +328,7 @@ def _read_csv_folder(path: Path, problems: list[Problem]) -> dict[str, RawSheet]
 
 
 def _hashes(path: Path) -> tuple[str, dict[str, str]]:
-    """SHA-256 of the workbook: of the file, or of the sorted (name, file hash) pairs of a folder."""
+    """SHA-256 of the workbook: of the file, or of a folder's sorted (name, file hash) pairs."""
     if path.is_file():
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         return digest, {path.name: digest}
