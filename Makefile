@@ -9,7 +9,7 @@ OUT ?= reports
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .DEFAULT_GOAL := help
-.PHONY: help env demo report lab lint format test pytest notebooks template sample clean
+.PHONY: help env demo report lab lint format test pytest notebooks template sample docs clean
 
 ## help: list the targets
 help:
@@ -65,6 +65,10 @@ template: env
 ## sample: regenerate the bundled sample CSVs from tools/make_sample.py
 sample: env
 	$(BIN)/python tools/make_sample.py
+
+## docs: regenerate the workbook-contract tables in README.md from the schema
+docs: env
+	$(BIN)/python tools/update_readme.py
 
 ## clean: remove build products and reports (keeps .venv)
 clean:

@@ -86,8 +86,9 @@ def ranking_chart(scores: pd.Series, portfolio=None, names: pd.Series | None = N
         colour = alt.Color("decision:N", scale=_STATE_COLOURS, title="Decision")
     order = frame.sort_values("score", ascending=False)["label"].tolist()
     return alt.Chart(frame, title=title).mark_bar().encode(
-        x=alt.X("score:Q", title="Score (0 = worst, 1 = best on every criterion)"),
-        y=alt.Y("label:N", sort=order, title=None),
+        x=alt.X("score:Q", title="Score (0 = worst, 1 = best on every criterion)",
+                axis=alt.Axis(format=".1f", tickCount=10)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         color=colour,
         tooltip=[alt.Tooltip("project_id:N", title="Project"), alt.Tooltip("name:N"),
                  alt.Tooltip("score:Q", format=".3f")]

@@ -252,3 +252,32 @@ def sheet(name: str) -> Sheet:
     ('period', 'amount')
     """
     return _BY_NAME[name]
+
+
+def to_markdown() -> str:
+    """The workbook contract as Markdown tables, one per sheet (the README embeds it)."""
+    lines = []
+    for spec in SHEETS:
+        need = "required" if spec.required else "optional"
+        if spec.name in ("criteria", "scores"):
+            need = "required when settings `value` is `score`"
+        elif spec.name in ("costs", "budget"):
+            need = "required"
+        lines += [f"#### `{spec.name}` ({need})", "", spec.help, "",
+                  "| column | required | holds |", "|---|---|---|"]
+        for c in spec.columns:
+            blank = "; may be blank" if c.blank_ok and c.required else ""
+            lines.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.help} "
+                         f"({c.expected}{blank}) |")
+        if spec.wide:
+            one = "period label" if spec.wide == "periods" else "criterion_id"
+            lines.append(f"| *one per {one}* | yes | "
+                         + ("Each project's score on that criterion (a number). |"
+                            if spec.wide == "criteria" else
+                            "Spend in that period; blank means 0, negative is a cash inflow. |"))
+        if spec.name == "settings":
+            lines += ["", "| key | required | holds |", "|---|---|---|"]
+            lines += [f"| `{s.key}` | {'yes' if s.required else 'no'} | {s.help} "
+                      f"(e.g. `{s.example}`) |" for s in SETTINGS]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

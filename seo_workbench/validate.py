@@ -7,6 +7,7 @@ expected, what was found and how to fix it. Nothing is raised here: the caller d
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -146,10 +147,19 @@ def _number(value) -> float | None:
         return float(value) if math.isfinite(value) else None
     text = str(value).strip().replace("_", "")
     try:
-        result = float(Fraction(text)) if "/" in text else float(text)
+        result = float(Fraction(text.replace(" ", ""))) if "/" in text else float(text)
     except (ValueError, ZeroDivisionError):
         return None
     return result if math.isfinite(result) else None
+
+
+def _not_a_number(value) -> tuple[str, str]:
+    """What was found in a cell that should hold a number, and how to fix it."""
+    if isinstance(value, datetime.date):
+        # Excel turns a Saaty fraction typed as 1/3 into a date (3 January or 1 March).
+        return (f"a date ({value:%Y-%m-%d})", "Excel turned the entry into a date: format the "
+                "cell as Text and type it again (e.g. 1/3), or type a decimal.")
+    return f"text {_show(value)}", "Type a plain number without units or thousands separators."
 
 
 def _text(value) -> str:
@@ -170,8 +180,7 @@ def _convert_cell(check: _Checker, sheet: str, row: int, col: schema.Column, val
     if col.kind in (NUMBER, INTEGER):
         number = _number(value)
         if number is None:
-            check.add(sheet, row, col.name, col.expected, f"text {_show(value)}",
-                      "Type a plain number without units or thousands separators.")
+            check.add(sheet, row, col.name, col.expected, *_not_a_number(value))
             return math.nan
         if col.kind == INTEGER and not float(number).is_integer():
             check.add(sheet, row, col.name, col.expected, _show(number), "Use a whole number.")
@@ -364,8 +373,7 @@ def _wide_numbers(check: _Checker, name: str, table: pd.DataFrame, wanted: list[
                 continue
             number = _number(v)
             if number is None:
-                check.add(name, row, c, "a number", f"text {_show(v)}",
-                          "Type a plain number without units or thousands separators.")
+                check.add(name, row, c, "a number", *_not_a_number(v))
                 number = math.nan
             cells.append(number)
         values[c] = cells

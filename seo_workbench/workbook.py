@@ -187,7 +187,7 @@ class PortfolioModel:
                 f"{len(self.tables['projects'])} projects over {len(s.periods)} periods "
                 f"({html.escape(s.periods[0])} to {html.escape(s.periods[-1])}), in "
                 f"{html.escape(s.currency)}; value = {html.escape(s.value)}.</p>")
-        return head + self.summary().to_html()
+        return head + self.summary().reset_index().to_html(index=False)
 
     def __repr__(self) -> str:
         return (f"PortfolioModel({self.settings.organisation!r}, "
@@ -354,7 +354,11 @@ def _check(path: str | Path) -> tuple[ValidationReport, dict]:
     if isinstance(sheets, ValidationReport):
         return sheets, {}
     report, tables = check_sheets(source, sheets)
-    return ValidationReport(source, tuple(problems) + report.problems), tables
+    # A sheet the reader reported and could not read is not also "missing".
+    unread = {p.sheet for p in problems} - set(sheets)
+    later = tuple(p for p in report.problems
+                  if not (p.sheet in unread and p.found == "no such sheet"))
+    return ValidationReport(source, tuple(problems) + later), tables
 
 
 def validate_workbook(path: str | Path) -> ValidationReport:

@@ -88,3 +88,10 @@ def test_filled_template_reads_back(sample_model, tmp_path):
     book = openpyxl.load_workbook(path)
     assert book["projects"]["A1"].comment is not None
     assert seo.validate_workbook(path).ok
+
+
+def test_readme_documents_the_workbook_contract():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert schema.to_markdown() in readme, "run `make docs` to refresh README.md"
+    for spec in schema.SHEETS:
+        assert f"#### `{spec.name}`" in readme
