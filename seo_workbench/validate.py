@@ -1,4 +1,4 @@
-"""Validation of a portfolio workbook: every problem collected, each one something people can act on.
+"""Validation of a portfolio workbook: every problem collected, each one people can act on.
 
 The checks run on sheets already read from disk (see :mod:`seo_workbench.workbook`), turn text
 into typed tables, and report each problem with its file, sheet, Excel row and column, what was
@@ -85,7 +85,8 @@ class ValidationReport:
         return pd.DataFrame(rows, columns=columns)
 
     def __str__(self) -> str:
-        head = f"Workbook {self.source}: {len(self.errors)} error(s), {len(self.warnings)} warning(s)."
+        head = (f"Workbook {self.source}: {len(self.errors)} error(s), "
+                f"{len(self.warnings)} warning(s).")
         lines = [head]
         for label, items in (("Errors", self.errors), ("Warnings", self.warnings)):
             if items:
@@ -176,7 +177,9 @@ def _convert_cell(check: _Checker, sheet: str, row: int, col: schema.Column, val
         if not col.blank_ok:
             fix = f"Fill in {col.name}." if col.kind != NUMBER else "Enter a number (0 if none)."
             check.add(sheet, row, col.name, col.expected, "a blank cell", fix)
-        return col.default if col.default is not None else (math.nan if col.kind in (NUMBER, INTEGER) else "")
+        if col.default is not None:
+            return col.default
+        return math.nan if col.kind in (NUMBER, INTEGER) else ""
     if col.kind in (NUMBER, INTEGER):
         number = _number(value)
         if number is None:
@@ -409,8 +412,9 @@ def check_sheets(source: str, sheets: dict[str, RawSheet]) -> tuple[ValidationRe
     check = _Checker(source, sheets)
     for name in sheets:
         if name not in {s.name for s in schema.SHEETS}:
-            check.warn(name, None, None, "a sheet named " + ", ".join(s.name for s in schema.SHEETS),
-                       f"sheet {name!r}", "It was ignored.")
+            known = ", ".join(s.name for s in schema.SHEETS)
+            check.warn(name, None, None, "a sheet named " + known, f"sheet {name!r}",
+                       "It was ignored.")
     settings = _settings(check) if "settings" in sheets else {}
     value = settings.get("value", "score")
     required = ["settings", "projects", "costs", "budget"]
@@ -567,7 +571,8 @@ def _check_scales(check, raw, scores, criteria):
             if math.isnan(v):
                 continue
             if (not math.isnan(low) and v < low) or (not math.isnan(high) and v > high):
-                scale = f"{'' if math.isnan(low) else f'{low:g}'}..{'' if math.isnan(high) else f'{high:g}'}"
+                scale = (f"{'' if math.isnan(low) else f'{low:g}'}.."
+                         f"{'' if math.isnan(high) else f'{high:g}'}")
                 check.add("scores", srow, cid, f"a score on the declared scale {scale}",
                           _show(v), f"Correct the score of {pid!r}, or widen the scale in "
                           f"sheet 'criteria' (row {row}).")
@@ -697,7 +702,7 @@ def _check_judgements(check, tables):
             continue
         pair = (who, frozenset((a, b)))
         if pair in seen:
-            check.add("judgements", row, "criterion_b", f"one judgement per executive and pair",
+            check.add("judgements", row, "criterion_b", "one judgement per executive and pair",
                       f"{who!r} compares {a!r} and {b!r} again (row {seen[pair]})",
                       "Keep one of the two rows.")
         seen.setdefault(pair, row)

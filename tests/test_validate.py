@@ -571,8 +571,10 @@ def test_case_and_whitespace_of_choices_are_accepted(tmp_path):
                     cell("projects", 4, "decision", " must not"),
                     cell("projects", 4, "decision_reason", "Vendor gone"),
                     cell("projects", 5, "status", "In-Flight"),
-                    cell("criteria", 2, "objective", "MAX"), cell("criteria", 3, "objective", "Min"),
-                    cell("dependencies", 2, "kind", "Requires"), cell("status", 2, "rag", "GREEN"),
+                    cell("criteria", 2, "objective", "MAX"),
+                    cell("criteria", 3, "objective", "Min"),
+                    cell("dependencies", 2, "kind", "Requires"),
+                    cell("status", 2, "rag", "GREEN"),
                     setting("value", " Score"))
     report = validate_workbook(path)
     assert report.problems == (), str(report)
@@ -803,7 +805,8 @@ def test_cli_validate_reports_problems_and_exits_3(tmp_path, capsys):
     assert main(["validate", str(path)]) == 3
     out = capsys.readouterr().out
     assert "1 error(s)" in out
-    assert "Sheet 'budget', row 3, column 'amount': expected a number >= 0, found text 'lots'" in out
+    assert ("Sheet 'budget', row 3, column 'amount': expected a number >= 0, "
+            "found text 'lots'") in out
 
 
 def test_cli_validate_accepts_the_sample(capsys):
