@@ -116,6 +116,8 @@ class _Table:
 
     def _repr_html_(self) -> str:
         caption = f"<p><em>{html.escape(self.caption)}</em></p>" if self.caption else ""
+        if self.frame.empty:
+            return caption + "<p>None.</p>"
         return caption + self.frame.to_html(escape=True, na_rep="", index=False,
                                             classes="board-table")
 

@@ -23,6 +23,17 @@ TEXT, NUMBER, INTEGER, CHOICE, ID = "text", "number", "integer", "choice", "id"
 PROJECT_REF, CRITERION_REF, PERIOD = "ref:projects", "ref:criteria", "period"
 
 
+def _fmt(number: float) -> str:
+    """A limit as people write it: 1/9 rather than 0.111111.
+
+    >>> _fmt(1 / 9), _fmt(0.5), _fmt(100)
+    ('1/9', '0.5', '100')
+    """
+    if 0 < number < 1 and round(1 / number, 9).is_integer() and 1 / number > 2:
+        return f"1/{round(1 / number)}"
+    return f"{number:g}"
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet: its name, what a cell may hold, and the help shown to users."""
@@ -46,7 +57,7 @@ class Column:
         if self.kind in (NUMBER, INTEGER):
             word = "a whole number" if self.kind == INTEGER else "a number"
             if self.minimum is not None and self.maximum is not None:
-                return f"{word} between {self.minimum:g} and {self.maximum:g}"
+                return f"{word} between {_fmt(self.minimum)} and {_fmt(self.maximum)}"
             if self.minimum is not None:
                 return f"{word} >= {self.minimum:g}"
             return word

@@ -306,8 +306,8 @@ def _settings(check: _Checker) -> dict:
             if number is None or number < (spec.minimum or 0) or (
                     spec.kind == INTEGER and not number.is_integer()):
                 word = "a whole number" if spec.kind == INTEGER else "a number"
-                check.add("settings", row, "value", f"{word} >= 0 for {key!r}", _show(value),
-                          spec.help)
+                found = _show(value) if number is None else _show(number)  # 2.5, not '2.5'
+                check.add("settings", row, "value", f"{word} >= 0 for {key!r}", found, spec.help)
                 continue
             values[key] = int(number) if spec.kind == INTEGER else number
         elif spec.kind == CHOICE:
@@ -617,7 +617,7 @@ def _check_dependencies(check, tables, projects):
     if deps is None or projects is None:
         return
     decision = dict(zip(projects["project_id"], projects["decision"]))
-    requires = {}
+    requires, forced = {}, {}
     for row, a, kind, b in zip(deps[ROW], deps["project_id"], deps["kind"], deps["other_id"]):
         if a and a == b:
             check.add("dependencies", row, "other_id", "a different project from project_id",
@@ -638,6 +638,11 @@ def _check_dependencies(check, tables, projects):
                       "Change one of the two decisions or this dependency.")
         if kind == "requires" and a and b:
             requires.setdefault(a, []).append(b)
+        if kind in ("requires", "with") and a and b:
+            forced.setdefault(a, []).append((b, kind, row))
+        if kind == "with" and a and b:
+            forced.setdefault(b, []).append((a, kind, row))
+    _check_forced_chains(check, forced, decision)
     rows = {(a, b): r for r, a, k, b in zip(deps[ROW], deps["project_id"], deps["kind"],
                                               deps["other_id"]) if k == "requires"}
     for cycle in _requires_cycles(requires):
@@ -648,19 +653,63 @@ def _check_dependencies(check, tables, projects):
                   "link.")
 
 
+def _check_forced_chains(check, links, decision):
+    """A 'must' project that needs a 'must_not' one through a chain of requires/with links.
+
+    Direct links are reported row by row above; this finds the longer chains.
+    """
+    for start in sorted(p for p, d in decision.items() if d == "must"):
+        seen, queue = {start: None}, [start]
+        while queue:
+            node = queue.pop(0)
+            for nxt, _kind, row in links.get(node, ()):
+                if nxt in seen:
+                    continue
+                seen[nxt] = (node, row)
+                if decision.get(nxt) == "must_not" and seen[node] is not None:
+                    chain, at = [nxt], nxt
+                    while seen[at] is not None:
+                        at = seen[at][0]
+                        chain.append(at)
+                    path = " needs ".join(repr(p) for p in reversed(chain))
+                    check.add("dependencies", row, "other_id", "no chain of requires/with "
+                              "links from a 'must' project to a 'must_not' project",
+                              f"the chain {path}, where {start!r} is 'must' and {nxt!r} is "
+                              "'must_not'", "Change one of the two decisions or a link in the "
+                              "chain.")
+                queue.append(nxt)
+
+
 def _check_groups(check, tables):
     groups = tables.get("groups")
     if groups is None:
         return
+    # A blank max_selected takes the group's value (1 when none is given), so only the cells
+    # typed in are compared; the typed table already holds the default 1 for the blank ones.
+    raw = check.sheets["groups"].data
+    blank = raw["max_selected"].map(_blank).tolist() if "max_selected" in raw else [True] * len(raw)
     first = {}
-    for row, group, limit in zip(groups[ROW], groups["group"], groups["max_selected"]):
-        if math.isnan(limit):
+    for row, group, limit, is_blank in zip(groups[ROW], groups["group"], groups["max_selected"],
+                                           blank):
+        if is_blank or math.isnan(limit):
             continue
         if group in first and first[group][1] != limit:
             check.add("groups", row, "max_selected", f"the same max_selected for every row of "
                       f"group {group!r} ({first[group][1]:g}, row {first[group][0]})",
                       _show(limit), "Use one value per group.")
         first.setdefault(group, (row, limit))
+    projects = tables.get("projects")
+    if projects is None:
+        return
+    decision = dict(zip(projects["project_id"], projects["decision"]))
+    for group, rows in groups.groupby("group", sort=False):
+        limit = first.get(group, (None, 1))[1]
+        musts = [p for p in rows["project_id"] if decision.get(p) == "must"]
+        if len(musts) > limit:
+            check.add("groups", int(rows[ROW].iloc[0]), "project_id",
+                      f"at most {limit:g} 'must' project(s) in group {group!r} "
+                      f"(its max_selected)", f"{len(musts)}: {', '.join(map(repr, musts))}",
+                      "Raise max_selected or clear a 'must' in sheet 'projects'.")
 
 
 def _check_themes(check, tables, projects):

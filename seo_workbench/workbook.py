@@ -149,6 +149,11 @@ class PortfolioModel:
         """Soft problems found while reading, each saying what was done."""
         return tuple(p for p in self.problems if p.severity != ERROR)
 
+    @property
+    def report(self) -> ValidationReport:
+        """The validation report of the workbook this model was read from (warnings only)."""
+        return ValidationReport(self.source, self.problems)
+
     def to_sheets(self) -> dict[str, pd.DataFrame]:
         """The model as workbook sheets (the public column layout), ready to write."""
         s = self.settings

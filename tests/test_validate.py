@@ -161,12 +161,6 @@ def add_column(sheet: str, column: str, value) -> Edit:
     return edit
 
 
-def rename_column(sheet: str, old: str, new: str) -> Edit:
-    def edit(sheets):
-        sheets[sheet] = sheets[sheet].rename(columns={old: new})
-    return edit
-
-
 def add_sheet(name: str, frame: pd.DataFrame) -> Edit:
     def edit(sheets):
         sheets[name] = frame
@@ -188,7 +182,7 @@ def drop_sheet(name: str) -> Edit:
 
 @dataclass(frozen=True)
 class Expect:
-    """The one problem an edit should cause: where it is and what was found."""
+    """The one problem an edit should cause: its severity, where it is and what was found."""
 
     severity: str
     sheet: str | None
@@ -197,17 +191,13 @@ class Expect:
     found: str
 
 
-def located(report: ValidationReport, sheet, row, column):
-    return [p for p in report.problems if (p.sheet, p.row, p.column) == (sheet, row, column)]
-
-
 def assert_only(report: ValidationReport, expect: Expect):
     """*report* holds the expected problem and nothing else."""
     assert [(p.severity, p.sheet, p.row, p.column) for p in report.problems] == [
         (expect.severity, expect.sheet, expect.row, expect.column)], str(report)
     problem = report.problems[0]
-    assert expect.found in problem.found
-    assert expect.found in problem.message
+    assert problem.found == expect.found
+    assert f"found {expect.found}" in problem.message
 
 
 # -- the base workbook --------------------------------------------------------------------------
@@ -405,18 +395,35 @@ CASES = [
     pytest.param([cell("projects", 4, "decision", "must"),
                   cell("projects", 4, "decision_reason", "Board promise"),
                   append("dependencies", "P3", "excludes", "P2")],
-                 Expect(ERROR, "dependencies", 3, "kind", "both are 'must'"),
+                 Expect(ERROR, "dependencies", 3, "kind",
+                        "'P3' excludes 'P2', and both are 'must'"),
                  id="two_musts_exclude_each_other"),
     pytest.param([cell("projects", 4, "decision", "must_not"),
                   cell("projects", 4, "decision_reason", "Vendor gone"),
                   append("dependencies", "P2", "requires", "P3")],
-                 Expect(ERROR, "dependencies", 3, "kind", "which is 'must_not'"),
+                 Expect(ERROR, "dependencies", 3, "kind",
+                        "'P2' is 'must' and requires 'P3', which is 'must_not'"),
                  id="must_requires_must_not"),
     pytest.param([cell("projects", 4, "decision", "must_not"),
                   cell("projects", 4, "decision_reason", "Vendor gone"),
                   append("dependencies", "P3", "with", "P2")],
-                 Expect(ERROR, "dependencies", 3, "kind", "funded with 'P2', which is 'must'"),
+                 Expect(ERROR, "dependencies", 3, "kind",
+                        "'P3' is 'must_not' and funded with 'P2', which is 'must'"),
                  id="must_not_with_must"),
+    pytest.param([cell("projects", 5, "decision", "must_not"),
+                  cell("projects", 5, "decision_reason", "Vendor gone"),
+                  append("dependencies", "P2", "requires", "P3"),
+                  append("dependencies", "P3", "requires", "P4")],
+                 Expect(ERROR, "dependencies", 4, "other_id",
+                        "the chain 'P2' needs 'P3' needs 'P4', where 'P2' is 'must' and 'P4' is "
+                        "'must_not'"),
+                 id="must_needs_must_not_through_a_chain"),
+    pytest.param([cell("projects", 4, "decision", "must"),
+                  cell("projects", 4, "decision_reason", "Board promise"),
+                  cell("projects", 5, "decision", "must"),
+                  cell("projects", 5, "decision_reason", "Contract signed")],
+                 Expect(ERROR, "groups", 2, "project_id", "2: 'P3', 'P4'"),
+                 id="two_musts_in_a_group_of_one"),
     pytest.param(cell("dependencies", 2, "other_id", "P1"),
                  Expect(ERROR, "dependencies", 2, "other_id", "'P1' depends on itself"),
                  id="dependency_on_itself"),
@@ -449,6 +456,8 @@ CASES = [
                  id="periods_blank_label"),
     pytest.param([setting("min_projects", 5), setting("max_projects", 2)],
                  Expect(ERROR, "settings", 7, "value", "5"), id="min_projects_above_max"),
+    pytest.param(setting("min_projects", -1),
+                 Expect(ERROR, "settings", 7, "value", "-1"), id="min_projects_negative"),
     pytest.param(setting("total_budget", "plenty"),
                  Expect(ERROR, "settings", 6, "value", "'plenty'"),
                  id="total_budget_not_numeric"),
@@ -470,7 +479,8 @@ CASES = [
                         "'P2 / 2026Q4' again (first on row 2)"),
                  id="status_project_period_twice"),
     pytest.param(append("capacity", "Data", "2027Q2", 10),
-                 Expect(ERROR, "capacity", 4, "pool, period", "'Data / 2027Q2' again"),
+                 Expect(ERROR, "capacity", 4, "pool, period",
+                        "'Data / 2027Q2' again (first on row 3)"),
                  id="capacity_pool_period_twice"),
     pytest.param(add_sheet("executives", _table("executive weight", ("CEO", 2), ("COO", 1))),
                  Expect(WARNING, "executives", 3, "executive", "'COO'"),
@@ -632,6 +642,13 @@ def test_optional_sheet_with_only_a_header_is_valid(tmp_path, fmt):
     path = workbook(tmp_path, drop_row("groups", 3), drop_row("groups", 2), fmt=fmt)
     report = validate_workbook(path)
     assert report.problems == (), str(report)
+
+
+def test_group_max_selected_given_once_applies_to_the_group(tmp_path):
+    path = workbook(tmp_path, cell("groups", 2, "max_selected", 2),
+                    cell("groups", 3, "max_selected", None))
+    assert validate_workbook(path).problems == ()
+    assert read_workbook(path).table("groups")["max_selected"].tolist() == [2, 2]
 
 
 def test_blank_cost_is_zero(tmp_path):
