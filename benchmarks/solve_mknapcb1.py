@@ -18,25 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from conftest import REFERENCE, knapsack_sheets, write_csv_workbook
+from conftest import REFERENCE, knapsack_sheets, read_or_library, write_csv_workbook
 
 import seo_workbench as seo
 
 
 def instances():
-    numbers = [float(x) for x in (REFERENCE / "mknapcb1.txt").read_text().split()]
     lines = (REFERENCE / "mknapcb1-optima.txt").read_text().splitlines()
     optima = [float(line.split()[1]) for line in lines if line.strip() and line[0] != "#"]
-    count, at = int(numbers[0]), 1
-    for k in range(count):
-        n, m = int(numbers[at]), int(numbers[at + 1])
-        at += 3
-        values = numbers[at:at + n]
-        at += n
-        weights = [numbers[at + i * n: at + (i + 1) * n] for i in range(m)]
-        at += m * n
-        capacities = numbers[at:at + m]
-        at += m
+    for k, (values, weights, capacities, _) in enumerate(read_or_library("mknapcb1.txt")):
         yield k, values, weights, capacities, optima[k] if k < len(optima) else None
 
 

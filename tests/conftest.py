@@ -13,6 +13,27 @@ import seo_workbench as seo
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
+def read_or_library(name: str) -> list[tuple[list[float], list[list[float]], list[float], float]]:
+    """Instances of an OR-Library 0/1 multidimensional knapsack file (J. E. Beasley).
+
+    Format (mknap1.txt, mknapcb1.txt): K, then per instance 'n m opt', n values, m rows of n
+    weights, m capacities. Returns (values, weights, capacities, opt) per instance.
+    """
+    numbers = [float(x) for x in (REFERENCE / name).read_text().split()]
+    count, at, instances = int(numbers[0]), 1, []
+    for _ in range(count):
+        n, m, opt = int(numbers[at]), int(numbers[at + 1]), numbers[at + 2]
+        at += 3
+        values = numbers[at:at + n]
+        at += n
+        weights = [numbers[at + i * n: at + (i + 1) * n] for i in range(m)]
+        at += m * n
+        capacities = numbers[at:at + m]
+        at += m
+        instances.append((values, weights, capacities, opt))
+    return instances
+
+
 @pytest.fixture(scope="session")
 def sample_model() -> seo.PortfolioModel:
     with warnings.catch_warnings():

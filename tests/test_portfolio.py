@@ -7,32 +7,11 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE
+from conftest import REFERENCE, read_or_library
 
 import seo_workbench as seo
 
-
-def read_mknap1() -> list[tuple[list[float], list[list[float]], list[float], float]]:
-    """OR-Library mknap1.txt (J. E. Beasley): 0/1 multidimensional knapsacks with optima.
-
-    Format: K, then per instance 'n m opt', n values, m rows of n weights, m capacities.
-    """
-    numbers = [float(x) for x in (REFERENCE / "mknap1.txt").read_text().split()]
-    count, at, instances = int(numbers[0]), 1, []
-    for _ in range(count):
-        n, m, opt = int(numbers[at]), int(numbers[at + 1]), numbers[at + 2]
-        at += 3
-        values = numbers[at:at + n]
-        at += n
-        weights = [numbers[at + i * n: at + (i + 1) * n] for i in range(m)]
-        at += m * n
-        capacities = numbers[at:at + m]
-        at += m
-        instances.append((values, weights, capacities, opt))
-    return instances
-
-
-MKNAP1 = read_mknap1() if (REFERENCE / "mknap1.txt").exists() else []
+MKNAP1 = read_or_library("mknap1.txt") if (REFERENCE / "mknap1.txt").exists() else []
 
 
 @pytest.mark.skipif(not MKNAP1, reason="shared/reference/mknap1.txt not present")
