@@ -8,6 +8,7 @@ Data flows one way, each step a function returning an immutable result::
 from importlib.metadata import PackageNotFoundError, version
 
 from . import charts, report, schema, weights
+from .agreement import MethodAgreement, compare_methods
 from .errors import (
     InfeasiblePortfolioError,
     RunError,
@@ -37,6 +38,7 @@ __all__ = [
     "SCORING_METHODS",
     "SOLVERS",
     "InfeasiblePortfolioError",
+    "MethodAgreement",
     "PortfolioModel",
     "PortfolioResult",
     "RunError",
@@ -47,6 +49,7 @@ __all__ = [
     "WorkbenchWarning",
     "WorkbookError",
     "charts",
+    "compare_methods",
     "read_workbook",
     "report",
     "sample_workbook",

@@ -14,7 +14,14 @@ import json
 import altair as alt
 import pandas as pd
 
-__all__ = ["enable", "ranking_chart", "spend_budget_chart", "value_cost_chart"]
+__all__ = [
+    "enable",
+    "method_agreement_chart",
+    "rank_comparison_chart",
+    "ranking_chart",
+    "spend_budget_chart",
+    "value_cost_chart",
+]
 
 NAVY, TEAL, GREY, RED, GOLD = "#1f3a5f", "#2a9d8f", "#b8c2cc", "#c0392b", "#e9a23b"
 FUNDED, NOT_FUNDED, FORCED_IN, FORCED_OUT = "funded", "not funded", "must", "must not"
@@ -128,3 +135,50 @@ def spend_budget_chart(portfolio, title: str = "Spend against budget by period")
     ticks = base.mark_tick(color=NAVY, thickness=3, size=46).encode(
         x=alt.X("period:O", sort=list(portfolio.periods)), y="budget:Q")
     return (bars + ticks).properties(width=560, height=300)
+
+
+def method_agreement_chart(agreement, title: str = "Do the methods agree?") -> alt.Chart:
+    """Heatmap of Kendall's tau between every pair of scoring methods (1 = same ranking)."""
+    tau = agreement.kendall
+    frame = tau.rename_axis(index="method_a", columns="method_b").stack().rename(
+        "tau").reset_index()
+    rho = agreement.spearman.stack().to_numpy()
+    frame["rho"] = rho
+    order = list(tau.index)
+    base = alt.Chart(frame, title=alt.Title(title, subtitle="Kendall's tau between the "
+                                            "methods' rankings; 1 = identical"))
+    cells = base.mark_rect().encode(
+        x=alt.X("method_b:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("method_a:N", sort=order, title=None),
+        color=alt.Color("tau:Q", scale=alt.Scale(domain=[-1, 1], scheme="blueorange",
+                                                 reverse=True), title="Kendall's tau"),
+        tooltip=[alt.Tooltip("method_a:N", title="Method"), alt.Tooltip("method_b:N",
+                                                                         title="against"),
+                 alt.Tooltip("tau:Q", format=".2f", title="Kendall's tau"),
+                 alt.Tooltip("rho:Q", format=".2f", title="Spearman's rho")])
+    text = base.mark_text(fontSize=12).encode(
+        x=alt.X("method_b:N", sort=order), y=alt.Y("method_a:N", sort=order),
+        text=alt.Text("tau:Q", format=".2f"),
+        color=alt.condition("abs(datum.tau) > 0.6", alt.value("white"), alt.value("#1d2733")))
+    return (cells + text).properties(width=60 * len(order), height=40 * len(order))
+
+
+def rank_comparison_chart(agreement, names: pd.Series | None = None, top: int = 15,
+                          title: str = "Rank of the leading projects under each method"
+                          ) -> alt.Chart:
+    """Each leading project's rank under every method: long rows of dots mean disagreement."""
+    ranks = agreement.ranks
+    lead = ranks.mean(axis=1).sort_values().index[:top]
+    frame = ranks.loc[lead].rename_axis("project_id").reset_index().melt(
+        "project_id", var_name="method", value_name="rank")
+    label = lead if names is None else [f"{p}  {names.get(p, '')}" for p in lead]
+    frame["label"] = frame["project_id"].map(dict(zip(lead, label)))
+    return alt.Chart(frame, title=alt.Title(title, subtitle=f"the {len(lead)} projects with "
+                                            "the best average rank")).mark_point(
+        filled=True, size=70, opacity=0.85).encode(
+        x=alt.X("rank:Q", title="Rank (1 = best)", scale=alt.Scale(zero=False)),
+        y=alt.Y("label:N", sort=list(label), title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("method:N", title="Method"),
+        shape=alt.Shape("method:N", title="Method"),
+        tooltip=["project_id:N", "method:N", "rank:Q"],
+    ).properties(width=480, height=alt.Step(18))

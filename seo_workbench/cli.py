@@ -57,7 +57,7 @@ def _run(args) -> int:
     try:
         result = run_quarter(args.quarter, workbook=args.workbook, out=args.out,
                              solver=args.solver, pdf=args.pdf, log_output=args.log_output,
-                             progress=say)
+                             progress=say, weighting=args.weighting, method=args.method)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reports folder (default: reports/)")
     run.add_argument("--solver", default="HiGHS", choices=["HiGHS", "CBC"],
                      help="MIP solver (default: HiGHS)")
+    run.add_argument("--weighting", default="direct",
+                     help="criteria weighting: direct (the workbook's weights), equal, roc, "
+                          "rank_sum, rank_reciprocal, entropy, critic (default: direct)")
+    run.add_argument("--method", default="weighted_sum",
+                     help="scoring method: weighted_sum, weighted_product, topsis, vikor, "
+                          "promethee_ii (default: weighted_sum)")
     run.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
     run.add_argument("--log-output", action="store_true",
                      help="stream notebook output to the terminal (for cron/systemd logs)")

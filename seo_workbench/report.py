@@ -35,7 +35,9 @@ __all__ = [
     "board_table",
     "prepare",
     "run_quarter",
+    "method_note",
     "save_outputs",
+    "working",
 ]
 
 # Chapter notebooks in the order the board reads them. Later chapters join this list.
@@ -80,10 +82,13 @@ class RunParameters:
     quarter: str
     solver: str
     output_dir: Path | None
+    weighting: str = "direct"
+    method: str = "weighted_sum"
 
 
 def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
-            output_dir: str = "") -> RunParameters:
+            output_dir: str = "", weighting: str = "direct",
+            method: str = "weighted_sum") -> RunParameters:
     """Check a notebook's parameters and set up charts; raise a clear error on a bad value.
 
     papermill only warns about unknown parameter names, so the notebook calls this right after
@@ -91,10 +96,13 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     """
     from . import charts
     from .portfolio import SOLVERS
+    from .scoring import SCORING_METHODS
+    from .weights import WEIGHTING_METHODS
     from .workbook import sample_workbook
 
-    choose(SOLVERS, solver, what="solver")
-    solver = next(k for k in SOLVERS if k.lower() == str(solver).strip().lower())
+    solver = _canonical(SOLVERS, solver, "solver")
+    weighting = _canonical(WEIGHTING_METHODS, weighting, "weighting method")
+    method = _canonical(SCORING_METHODS, method, "scoring method")
     workbook = Path(workbook_path).expanduser() if workbook_path else sample_workbook()
     if not workbook.exists():
         raise ValidationError(f"Workbook {str(workbook)!r} does not exist. Pass an .xlsx file or "
@@ -105,7 +113,80 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     warnings.simplefilter("ignore", WorkbenchWarning)
     pd.set_option("display.max_rows", 200)
     return RunParameters(workbook, str(quarter).strip(), solver,
-                         Path(output_dir) if output_dir else None)
+                         Path(output_dir) if output_dir else None, weighting, method)
+
+
+def _canonical(registry: Mapping, name: str, what: str) -> str:
+    """The registry's own spelling of *name*, or a clear error listing the choices."""
+    choose(registry, name, what=what)
+    return next(k for k in registry if k.lower() == str(name).strip().lower())
+
+
+WEIGHTING_NOTES = {
+    "direct": "the weights the board set in the workbook, rescaled to sum to 1",
+    "equal": "equal weights for every criterion",
+    "roc": "rank-order centroid weights from the order of the workbook's weights "
+           "(Barron and Barrett 1996)",
+    "rank_sum": "rank-sum weights from the order of the workbook's weights",
+    "rank_reciprocal": "rank-reciprocal weights from the order of the workbook's weights",
+    "entropy": "entropy weights: criteria on which the projects differ most weigh most "
+               "(Shannon entropy of the scores)",
+    "critic": "CRITIC weights: criteria with high spread and little correlation with the others "
+              "weigh most (Diakoulaki et al. 1995)",
+}
+METHOD_NOTES = {
+    "weighted_sum": "the weighted sum: each criterion is rescaled so that 0 is the worst project "
+                    "and 1 the best (less is better for risks and burdens), then the rescaled "
+                    "scores are added with the weights",
+    "weighted_product": "the weighted product: the scores are multiplied, each raised to its "
+                        "weight (a negative power for criteria where less is better), so a very "
+                        "weak score cannot be made up elsewhere",
+    "topsis": "TOPSIS: each project's closeness to an ideal project (best on every criterion) "
+              "relative to its distance from the anti-ideal (Hwang and Yoon 1981)",
+    "vikor": "VIKOR: a compromise ranking balancing the total weighted shortfall from the best "
+             "(group utility) against the single worst shortfall (individual regret) "
+             "(Opricovic and Tzeng 2004)",
+    "promethee_ii": "PROMETHEE II: every pair of projects is compared criterion by criterion; a "
+                    "project's net flow is how much it is preferred to the others minus how "
+                    "much they are preferred to it (Brans and Vincke 1985)",
+}
+
+
+def method_note(weighting: str, method: str) -> "_Text":
+    """Two sentences for the board: how the weights and the scores were made."""
+    text = (f"Weights: {WEIGHTING_NOTES.get(weighting, weighting)}. "
+            f"Score: {METHOD_NOTES.get(method, method)}.")
+    return _Text(text)
+
+
+class _Text:
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.text)}</p>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def working(result, caption: str = "") -> _Steps:
+    """The intermediate tables of a scoring or weighting result, captioned, for an appendix."""
+    return _Steps(result, caption)
+
+
+class _Steps:
+    def __init__(self, result, caption):
+        self.result, self.caption = result, caption
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p>{html.escape(self.caption)}</p>"] if self.caption else []
+        for title, table in self.result.steps.items():
+            frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+            parts.append(f"<h4>{html.escape(str(title))}</h4>")
+            parts.append(frame.to_html(escape=True, float_format="{:.4g}".format,
+                                       classes="board-table"))
+        return "\n".join(parts)
 
 
 class _Table:
@@ -275,7 +356,8 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
 
 def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Path = "reports",
                 solver: str = "HiGHS", pdf: bool = False, log_output: bool = False,
-                progress: Callable[[str], None] | None = None) -> RunResult:
+                progress: Callable[[str], None] | None = None, weighting: str = "direct",
+                method: str = "weighted_sum") -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -288,6 +370,9 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         Reports folder; the run goes to ``out/<quarter>/<run id>/``.
     solver
         ``"HiGHS"`` or ``"CBC"``.
+    weighting, method
+        Criteria weighting (a key of ``weights.WEIGHTING_METHODS``) and scoring method (a key
+        of ``scoring.SCORING_METHODS``) for the prioritisation.
     pdf
         Also print ``board.pdf`` with a Chromium found on PATH.
     log_output
@@ -310,7 +395,7 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     from .workbook import read_workbook
 
     say = progress or (lambda text: None)
-    params = prepare(str(workbook or ""), quarter, solver)
+    params = prepare(str(workbook or ""), quarter, solver, weighting=weighting, method=method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WorkbenchWarning)
         model = read_workbook(params.workbook)  # fail fast, before a folder or a kernel
@@ -320,7 +405,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     run_id, run_dir = _new_run_dir(Path(out), params.quarter)
     say(f"Run {run_id}: writing to {run_dir}")
     parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
-                  "solver": params.solver, "output_dir": str(run_dir.resolve())}
+                  "solver": params.solver, "output_dir": str(run_dir.resolve()),
+                  "weighting": params.weighting, "method": params.method}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -126,17 +126,24 @@ class PortfolioModel:
             weights = pd.Series(1.0, index=criteria.index)
         return (weights / weights.sum()).rename("weight")
 
-    def project_values(self, scores: pd.Series | None = None) -> pd.Series:
+    def project_values(self, scores=None) -> pd.Series:
         """What the optimiser maximises per project, as settings 'value' says.
 
-        ``scores`` (e.g. ``ScoreResult.scores``) when 'value' is 'score'; the ``benefit``
-        column when it is 'benefit'.
+        With 'value' = 'score', *scores* is a ``ScoreResult`` (or a Series of scores). A
+        portfolio adds its projects' values, so a value of 0 must mean "adds nothing": every
+        method's scores are already on such a scale (0..1 for weighted sum, TOPSIS and VIKOR's
+        1 - Q; positive ratios for the weighted product) except PROMETHEE II's net flow, which
+        runs from -1 to 1 and is mapped to (phi + 1) / 2. With 'value' = 'benefit' the
+        ``benefit`` column is used and *scores* is ignored.
         """
         if self.settings.value == "benefit":
             return self.tables["projects"]["benefit"].astype(float).rename("value")
         if scores is None:
             raise ValueError("settings 'value' is 'score': pass the MCDA scores.")
-        return scores.reindex(self.tables["projects"].index).rename("value")
+        values = getattr(scores, "scores", scores)
+        if getattr(scores, "method", None) == "promethee_ii":
+            values = (values + 1.0) / 2.0
+        return values.reindex(self.tables["projects"].index).astype(float).rename("value")
 
     def forced_decisions(self) -> pd.DataFrame:
         """Projects forced in ('must') or out ('must_not'), with the recorded reasons."""

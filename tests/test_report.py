@@ -18,7 +18,7 @@ from seo_workbench import cli
 from seo_workbench.report import find_chromium
 
 pytestmark = pytest.mark.slow
-CHARTS = 3  # ranking, value vs cost, spend vs budget
+CHARTS = 5  # ranking, method agreement, rank comparison, value vs cost, spend vs budget
 
 
 class Scripts(HTMLParser):
@@ -75,6 +75,8 @@ def test_manifest_records_the_run(sample_run):
     assert manifest["status"] == "succeeded"
     assert manifest["parameters"]["quarter"] == "2027Q1"
     assert manifest["parameters"]["solver"] == "HiGHS"
+    assert manifest["parameters"]["weighting"] == "direct"
+    assert manifest["parameters"]["method"] == "weighted_sum"
     sample = seo.sample_workbook()
     expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(sample.glob("*.csv"))}
@@ -106,7 +108,8 @@ def test_board_html_is_self_contained(sample_run):
     text = " ".join(parser.text)
     assert "Northbridge Utilities Group" in text and "2027Q1" in text
     for heading in ("Portfolio selection", "Priorities", "The recommended portfolio",
-                    "Funded projects", "Decisions forced by the board"):
+                    "Funded projects", "Decisions forced by the board",
+                    "Does the choice of method matter?", "Appendix: the working"):
         assert heading in text
 
 
