@@ -1,4 +1,4 @@
-"""Method agreement: do several scoring methods rank the alternatives alike?
+"""Method agreement: whether several scoring methods rank the alternatives alike.
 
 The board should know whether the choice of method matters. :func:`compare_methods` scores the
 same matrix with several methods and measures how far their rankings agree, by Spearman's rank

@@ -152,7 +152,7 @@ METHOD_NOTES = {
 }
 
 
-def method_note(weighting: str, method: str) -> "_Text":
+def method_note(weighting: str, method: str) -> _Text:
     """Two sentences for the board: how the weights and the scores were made."""
     text = (f"Weights: {WEIGHTING_NOTES.get(weighting, weighting)}. "
             f"Score: {METHOD_NOTES.get(method, method)}.")
