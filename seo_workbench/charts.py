@@ -15,7 +15,10 @@ import altair as alt
 import pandas as pd
 
 __all__ = [
+    "alignment_heatmap_chart",
+    "consensus_gauge_chart",
     "enable",
+    "executive_weights_chart",
     "method_agreement_chart",
     "rank_comparison_chart",
     "ranking_chart",
@@ -182,3 +185,93 @@ def rank_comparison_chart(agreement, names: pd.Series | None = None, top: int = 
         shape=alt.Shape("method:N", title="Method"),
         tooltip=["project_id:N", "method:N", "rank:Q"],
     ).properties(width=480, height=alt.Step(18))
+
+
+def _criterion_names(alignment) -> dict:
+    agenda = alignment.agenda
+    names = dict(zip(agenda["criterion_a"], agenda["name_a"]))
+    names.update(zip(agenda["criterion_b"], agenda["name_b"]))
+    return names
+
+
+def executive_weights_chart(alignment, title: str = "Each executive's weights against the "
+                            "group's") -> alt.Chart:
+    """Dots for each executive's weight of every criterion; the bar is the group's weight."""
+    names = _criterion_names(alignment)
+    people = alignment.executive_weights.rename_axis(index="executive", columns="criterion")
+    frame = people.stack().rename("weight").reset_index()
+    frame["criterion_name"] = frame["criterion"].map(names).fillna(frame["criterion"])
+    group = alignment.group_weights.rename_axis("criterion").rename("weight").reset_index()
+    group["criterion_name"] = group["criterion"].map(names).fillna(group["criterion"])
+    order = group.sort_values("weight", ascending=False)["criterion_name"].tolist()
+    y = alt.Y("criterion_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    bars = alt.Chart(group).mark_bar(color="#dde3ea", size=22).encode(
+        x=alt.X("weight:Q", title="Weight", axis=alt.Axis(format=".0%")), y=y,
+        tooltip=[alt.Tooltip("criterion_name:N", title="Criterion"),
+                 alt.Tooltip("weight:Q", format=".1%", title="Group weight")])
+    dots = alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.9).encode(
+        x="weight:Q", y=y,
+        color=alt.Color("executive:N", title="Executive"),
+        shape=alt.Shape("executive:N", title="Executive"),
+        tooltip=[alt.Tooltip("executive:N"), alt.Tooltip("criterion_name:N", title="Criterion"),
+                 alt.Tooltip("weight:Q", format=".1%")])
+    return (bars + dots).properties(
+        width=520, height=alt.Step(34),
+        title=alt.Title(title, subtitle=f"grey bars: group weights "
+                                        f"({alignment.aggregation.upper()})"))
+
+
+def alignment_heatmap_chart(alignment, title: str = "Executives x criteria") -> alt.Chart:
+    """Heatmap of every executive's weight of every criterion, the group's row first."""
+    names = _criterion_names(alignment)
+    table = alignment.executive_weights.copy()
+    table.loc["Group"] = alignment.group_weights
+    frame = table.rename_axis(index="executive", columns="criterion").stack().rename(
+        "weight").reset_index()
+    frame["criterion_name"] = frame["criterion"].map(names).fillna(frame["criterion"])
+    rows = ["Group", *alignment.executive_weights.index]
+    columns = [names.get(c, c) for c in alignment.group_weights.sort_values(
+        ascending=False).index]
+    base = alt.Chart(frame, title=alt.Title(title, subtitle="weight each executive gives each "
+                                            "criterion; the group's row first"))
+    cells = base.mark_rect().encode(
+        x=alt.X("criterion_name:N", sort=columns, title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("executive:N", sort=rows, title=None),
+        color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues"), title="Weight",
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip("executive:N"), alt.Tooltip("criterion_name:N", title="Criterion"),
+                 alt.Tooltip("weight:Q", format=".1%")])
+    text = base.mark_text(fontSize=11).encode(
+        x=alt.X("criterion_name:N", sort=columns), y=alt.Y("executive:N", sort=rows),
+        text=alt.Text("weight:Q", format=".0%"),
+        color=alt.condition("datum.weight > 0.3", alt.value("white"), alt.value("#1d2733")))
+    return (cells + text).properties(width=90 * len(columns), height=34 * len(rows))
+
+
+_CONSENSUS_BANDS = pd.DataFrame({
+    "start": [0, 50, 65, 75, 85], "end": [50, 65, 75, 85, 100],
+    "word": ["very low", "low", "moderate", "high", "very high"],
+    "colour": ["#c0392b", "#e9a23b", "#f1d48a", "#8fc9bf", "#2a9d8f"]})
+
+
+def consensus_gauge_chart(alignment, title: str = "Consensus of the executive team"
+                          ) -> alt.Chart:
+    """A 0-100 % gauge of Goepel's consensus indicator, banded by its word scale."""
+    bands = alt.Chart(_CONSENSUS_BANDS).mark_rect().encode(
+        x=alt.X("start:Q", scale=alt.Scale(domain=[0, 100]), title="Consensus (%)"),
+        x2="end:Q", y=alt.value(24), y2=alt.value(60),
+        color=alt.Color("word:N", scale=alt.Scale(domain=_CONSENSUS_BANDS["word"].tolist(),
+                                                  range=_CONSENSUS_BANDS["colour"].tolist()),
+                        title="Goepel's scale", sort=_CONSENSUS_BANDS["word"].tolist()),
+        tooltip=["word:N", "start:Q", "end:Q"])
+    point = pd.DataFrame({"consensus": [alignment.consensus],
+                          "label": [f"{alignment.consensus:.0f} % ({alignment.consensus_label})"]})
+    marker = alt.Chart(point).mark_rule(color=NAVY, strokeWidth=4).encode(
+        x="consensus:Q", y=alt.value(18), y2=alt.value(66),
+        tooltip=[alt.Tooltip("consensus:Q", format=".1f")])
+    label = alt.Chart(point).mark_text(fontSize=14, fontWeight="bold", color=NAVY,
+                                       baseline="bottom").encode(
+        x="consensus:Q", y=alt.value(14), text="label:N")
+    return (bands + marker + label).properties(
+        width=560, height=66, title=alt.Title(title, subtitle="AHP consensus indicator S* "
+                                              "(Goepel 2013); 100 % = identical priorities"))

@@ -57,7 +57,8 @@ def _run(args) -> int:
     try:
         result = run_quarter(args.quarter, workbook=args.workbook, out=args.out,
                              solver=args.solver, pdf=args.pdf, log_output=args.log_output,
-                             progress=say, weighting=args.weighting, method=args.method)
+                             progress=say, weighting=args.weighting, method=args.method,
+                             aggregation=args.aggregation, cr_threshold=args.cr_threshold)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -111,8 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--solver", default="HiGHS", choices=["HiGHS", "CBC"],
                      help="MIP solver (default: HiGHS)")
     run.add_argument("--weighting", default="direct",
-                     help="criteria weighting: direct (the workbook's weights), equal, roc, "
-                          "rank_sum, rank_reciprocal, entropy, critic (default: direct)")
+                     help="criteria weighting: direct (the workbook's weights), group (the "
+                          "executives' judgements), equal, roc, rank_sum, rank_reciprocal, "
+                          "entropy, critic (default: direct)")
+    run.add_argument("--aggregation", default="aij",
+                     help="how executives' judgements are combined: aij (geometric mean of "
+                          "judgements), aip, aip_arithmetic (default: aij)")
+    run.add_argument("--cr-threshold", type=float, default=0.10,
+                     help="consistency ratio above which an executive is asked to revisit "
+                          "judgements (default: 0.10)")
     run.add_argument("--method", default="weighted_sum",
                      help="scoring method: weighted_sum, weighted_product, topsis, vikor, "
                           "promethee_ii (default: weighted_sum)")

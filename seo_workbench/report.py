@@ -35,16 +35,20 @@ __all__ = [
     "board_table",
     "prepare",
     "run_quarter",
+    "alignment_note",
+    "bullets",
     "method_note",
+    "save_alignment",
     "save_outputs",
     "working",
 ]
 
 # Chapter notebooks in the order the board reads them. Later chapters join this list.
-CHAPTERS: tuple[str, ...] = ("01_select_portfolio.ipynb",)
+CHAPTERS: tuple[str, ...] = ("01_align_executives.ipynb", "02_select_portfolio.ipynb")
 BOARD_HTML = "board.html"
 SELECTION_CSV = "selection.csv"
 RESULTS_JSON = "results.json"
+ALIGNMENT_JSON = "alignment.json"
 MANIFEST_JSON = "manifest.json"
 _VERSIONED = ("seo-workbench", "pandas", "numpy", "pulp", "highspy", "altair",
               "vl-convert-python", "papermill", "nbconvert", "openpyxl")
@@ -84,17 +88,26 @@ class RunParameters:
     output_dir: Path | None
     weighting: str = "direct"
     method: str = "weighted_sum"
+    aggregation: str = "aij"
+    cr_threshold: float = 0.10
+
+    @property
+    def weighting_options(self) -> dict:
+        """Options for :func:`seo_workbench.weights.from_model` under the chosen weighting."""
+        return {"aggregation": self.aggregation} if self.weighting == "group" else {}
 
 
 def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
             output_dir: str = "", weighting: str = "direct",
-            method: str = "weighted_sum") -> RunParameters:
+            method: str = "weighted_sum", aggregation: str = "aij",
+            cr_threshold: float = 0.10) -> RunParameters:
     """Check a notebook's parameters and set up charts; raise a clear error on a bad value.
 
     papermill only warns about unknown parameter names, so the notebook calls this right after
     its parameters cell.
     """
     from . import charts
+    from .alignment import AGGREGATIONS
     from .portfolio import SOLVERS
     from .scoring import SCORING_METHODS
     from .weights import WEIGHTING_METHODS
@@ -103,6 +116,14 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     solver = _canonical(SOLVERS, solver, "solver")
     weighting = _canonical(WEIGHTING_METHODS, weighting, "weighting method")
     method = _canonical(SCORING_METHODS, method, "scoring method")
+    aggregation = _canonical(AGGREGATIONS, aggregation, "aggregation")
+    try:
+        cr_threshold = float(cr_threshold)
+    except (TypeError, ValueError):
+        cr_threshold = float("nan")
+    if not 0 < cr_threshold < 1:
+        raise ValidationError(f"cr_threshold must be a number between 0 and 1 (Saaty's is 0.10); "
+                              f"found {cr_threshold!r}.")
     workbook = Path(workbook_path).expanduser() if workbook_path else sample_workbook()
     if not workbook.exists():
         raise ValidationError(f"Workbook {str(workbook)!r} does not exist. Pass an .xlsx file or "
@@ -113,7 +134,8 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     warnings.simplefilter("ignore", WorkbenchWarning)
     pd.set_option("display.max_rows", 200)
     return RunParameters(workbook, str(quarter).strip(), solver,
-                         Path(output_dir) if output_dir else None, weighting, method)
+                         Path(output_dir) if output_dir else None, weighting, method,
+                         aggregation, cr_threshold)
 
 
 def _canonical(registry: Mapping, name: str, what: str) -> str:
@@ -206,16 +228,84 @@ class _Table:
         return self.frame.to_string(index=False)
 
 
+def _saaty(value) -> str:
+    """A judgement as people write it: 5, or 1/4 rather than 0.25."""
+    if pd.isna(value):
+        return ""
+    if value >= 1 or not float(round(1 / value, 6)).is_integer():
+        return f"{value:.3g}"
+    return f"1/{round(1 / value)}"
+
+
 def board_table(frame: pd.DataFrame, money: tuple[str, ...] = (), decimals: Mapping[str, int]
                 | None = None, rename: Mapping[str, str] | None = None,
-                caption: str = "") -> _Table:
-    """Format *frame* for the board: thousands separators on money, fixed decimals elsewhere."""
+                caption: str = "", judgements: tuple[str, ...] = ()) -> _Table:
+    """Format *frame* for the board: thousands separators on money, fixed decimals elsewhere.
+
+    Columns named in *judgements* are pairwise judgements, shown as 5 or 1/4.
+    """
     frame = frame.reset_index() if frame.index.name else frame.copy()
+    for column in judgements:
+        frame[column] = frame[column].map(_saaty)
     for column in money:
         frame[column] = frame[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     for column, places in (decimals or {}).items():
         frame[column] = frame[column].map(lambda v, p=places: "" if pd.isna(v) else f"{v:.{p}f}")
     return _Table(frame.rename(columns=dict(rename or {})), caption)
+
+
+def save_alignment(output_dir: Path | None, alignment) -> None:
+    """Write the alignment's headline figures for the run's manifest."""
+    if output_dir is None:
+        return
+    output_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"aggregation": alignment.aggregation, "consensus": alignment.consensus,
+               "consensus_label": alignment.consensus_label, "kendall_w": alignment.kendall_w,
+               "group_cr": alignment.group_cr,
+               "group_weights": alignment.group_weights.to_dict(),
+               "consistency_ratio": alignment.consistency_ratio.to_dict(),
+               "clusters": alignment.clusters}
+    (output_dir / ALIGNMENT_JSON).write_text(json.dumps(summary, indent=2, default=float))
+
+
+def alignment_note(alignment) -> _Text:
+    """Sentences for the board on how far the executive team agrees."""
+    w = alignment.kendall_w
+    ranking = ("rank the criteria in much the same order" if w >= 0.7 else
+               "partly agree on the order of the criteria" if w >= 0.4 else
+               "rank the criteria in very different orders")
+    shaky = list(dict.fromkeys(alignment.inconsistencies["executive"]))
+    text = (f"Consensus is {alignment.consensus:.0f} % ({alignment.consensus_label}) on Goepel's "
+            f"AHP consensus indicator. Kendall's W is {w:.2f}: the executives {ranking}. ")
+    if len(alignment.clusters) > 1:
+        text += ("Like-minded groups: " + "; ".join(", ".join(g) for g in alignment.clusters)
+                 + ". ")
+    if shaky:
+        text += (f"The judgements of {', '.join(shaky)} are inconsistent (consistency ratio "
+                 "above the threshold); the questions below would resolve them.")
+    else:
+        text += "Every executive's judgements are acceptably consistent."
+    return _Text(text.strip())
+
+
+def bullets(items, ordered: bool = False) -> _Text:
+    """A list of sentences as an HTML list (text escaped)."""
+    return _List(list(items), ordered)
+
+
+class _List:
+    def __init__(self, items, ordered):
+        self.items, self.ordered = items, ordered
+
+    def _repr_html_(self) -> str:
+        if not self.items:
+            return "<p>None.</p>"
+        tag = "ol" if self.ordered else "ul"
+        body = "".join(f"<li>{html.escape(str(i))}</li>" for i in self.items)
+        return f"<{tag}>{body}</{tag}>"
+
+    def __repr__(self) -> str:
+        return "\n".join(f"- {i}" for i in self.items)
 
 
 def save_outputs(output_dir: Path | None, model, ranking, portfolio) -> None:
@@ -299,13 +389,16 @@ class InlineVegaPreprocessor(Preprocessor):
         return nb, resources
 
 
-def render_html(notebook_path: Path, html_path: Path, board: Mapping[str, str]) -> Path:
-    """Render an executed notebook as a self-contained board page (no code, no CDN)."""
+def render_html(notebooks: Path | list[Path], html_path: Path, board: Mapping[str, str]) -> Path:
+    """Render executed notebooks, in order, as one self-contained board page (no code, no CDN)."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    nb = nbformat.read(notebook_path, as_version=4)
+    paths = [notebooks] if isinstance(notebooks, Path) else list(notebooks)
+    nb = nbformat.read(paths[0], as_version=4)
+    for path in paths[1:]:
+        nb.cells.extend(nbformat.read(path, as_version=4).cells)
     nb.metadata["board"] = dict(board)
     nb.metadata["title"] = f"{board.get('organisation', '')}: {board.get('title', '')}, " \
                            f"{board.get('quarter', '')}"
@@ -357,7 +450,8 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
 def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Path = "reports",
                 solver: str = "HiGHS", pdf: bool = False, log_output: bool = False,
                 progress: Callable[[str], None] | None = None, weighting: str = "direct",
-                method: str = "weighted_sum") -> RunResult:
+                method: str = "weighted_sum", aggregation: str = "aij",
+                cr_threshold: float = 0.10) -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -372,7 +466,12 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         ``"HiGHS"`` or ``"CBC"``.
     weighting, method
         Criteria weighting (a key of ``weights.WEIGHTING_METHODS``) and scoring method (a key
-        of ``scoring.SCORING_METHODS``) for the prioritisation.
+        of ``scoring.SCORING_METHODS``) for the prioritisation; ``weighting="group"`` uses the
+        executives' aggregated judgements.
+    aggregation, cr_threshold
+        How the executives' judgements are aggregated (``"aij"``, ``"aip"``,
+        ``"aip_arithmetic"``) and the consistency ratio above which an executive is asked to
+        revisit judgements.
     pdf
         Also print ``board.pdf`` with a Chromium found on PATH.
     log_output
@@ -395,7 +494,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     from .workbook import read_workbook
 
     say = progress or (lambda text: None)
-    params = prepare(str(workbook or ""), quarter, solver, weighting=weighting, method=method)
+    params = prepare(str(workbook or ""), quarter, solver, weighting=weighting, method=method,
+                     aggregation=aggregation, cr_threshold=cr_threshold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WorkbenchWarning)
         model = read_workbook(params.workbook)  # fail fast, before a folder or a kernel
@@ -406,7 +506,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     say(f"Run {run_id}: writing to {run_dir}")
     parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
                   "solver": params.solver, "output_dir": str(run_dir.resolve()),
-                  "weighting": params.weighting, "method": params.method}
+                  "weighting": params.weighting, "method": params.method,
+                  "aggregation": params.aggregation, "cr_threshold": params.cr_threshold}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -424,9 +525,13 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         say(f"[{number}/{len(CHAPTERS)}] executing {chapter}")
         started = time.time()
         clock = time.perf_counter()
+        source = notebooks_dir() / chapter
+        # papermill only warns about names a notebook does not declare: pass each its own.
+        declared = {p["name"] for p in papermill.inspect_notebook(str(source)).values()}
         try:
             nb = papermill.execute_notebook(
-                str(notebooks_dir() / chapter), str(target), parameters=parameters,
+                str(source), str(target),
+                parameters={k: v for k, v in parameters.items() if k in declared},
                 progress_bar=False, log_output=log_output, cwd=str(run_dir),
                 kernel_name="python3",
                 # ipykernel 7 warns about plain TCP on loopback at every start; keep errors.
@@ -449,14 +554,14 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     board = {"organisation": model.settings.organisation, "quarter": params.quarter,
              "title": "Strategic portfolio review", "run_id": run_id,
              "date": dt.date.today().isoformat()}
-    html_path = render_html(executed[0], run_dir / BOARD_HTML, board)
+    html_path = render_html(executed, run_dir / BOARD_HTML, board)
     timings = manifest["timings"]
     timings["html_seconds"] = time.perf_counter() - clock
     timings["kernel_start_seconds"] = sum(c["kernel_start_seconds"] for c in manifest["chapters"])
     timings["computation_seconds"] = sum(c["computation_seconds"] for c in manifest["chapters"])
-    results = run_dir / RESULTS_JSON
-    if results.exists():
-        manifest["solver"] = json.loads(results.read_text())
+    for key, name in (("solver", RESULTS_JSON), ("alignment", ALIGNMENT_JSON)):
+        if (run_dir / name).exists():
+            manifest[key] = json.loads((run_dir / name).read_text())
     pdf_path = None
     if pdf:
         say("printing the board pack (PDF)")

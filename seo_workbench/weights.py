@@ -37,6 +37,7 @@ __all__ = [
     "entropy",
     "equal",
     "from_model",
+    "group",
     "hierarchy",
     "rank_reciprocal",
     "rank_sum",
@@ -847,8 +848,22 @@ def hierarchy(local_weights: Mapping[str, float] | pd.Series,
 # -- the model front door -----------------------------------------------------------------------
 
 
+def group(judgements: pd.DataFrame, aggregation: str = "aij",
+          weights: Mapping[str, float] | pd.Series | pd.DataFrame | None = None) -> pd.Series:
+    """Group weights from several executives' pairwise judgements (sheet 'judgements').
+
+    The judgements are aggregated as :func:`seo_workbench.alignment.align` does (``"aij"``:
+    weighted geometric mean of the judgements; ``"aip"``: of the priorities), with optional
+    voting *weights* per executive.
+    """
+    from .alignment import align
+
+    return align(judgements, aggregation, weights).group_weights
+
+
 WEIGHTING_METHODS: dict[str, Callable[..., pd.Series]] = {
     "direct": direct,
+    "group": group,
     "equal": equal,
     "roc": roc,
     "rank_sum": rank_sum,
@@ -922,6 +937,8 @@ def from_model(model: PortfolioModel, method: str = "direct", **options: Any) ->
     """
     choose(WEIGHTING_METHODS, method, what="weighting method")
     name = str(method).strip().lower()
+    if name == "group":
+        return _group_from_model(model, **options)
     if options:
         raise ValidationError(
             f"Weighting method {name!r} takes no options; found {_quote(options)}. Remove them.")
@@ -961,6 +978,25 @@ def from_model(model: PortfolioModel, method: str = "direct", **options: Any) ->
                                for _, siblings in stated.groupby(parent, sort=False)])
         weights = hierarchy(local.reindex(criteria.index), parent)
     return _result(weights.reindex(criteria.index, fill_value=0.0), criteria.index)
+
+
+def _group_from_model(model: PortfolioModel, aggregation: str = "aij") -> pd.Series:
+    """The executives' group weights for every criterion of the workbook."""
+    if model.table("judgements") is None:
+        raise ValidationError(
+            "Weighting method 'group' needs the executives' judgements: expected sheet "
+            "'judgements', found none. Add it, or choose 'direct' weights.")
+    weights = model.alignment(aggregation).group_weights
+    criteria = model.criteria.index
+    # In a hierarchy the executives compare the leaves; parents carry no weight of their own.
+    parents = set(model.criteria["parent"]) - {""}
+    missing = [c for c in criteria if c not in weights.index and c not in parents]
+    if missing:
+        raise ValidationError(
+            "Sheet 'judgements': expected every criterion to be compared at least once for "
+            f"'group' weights, found none for {_quote(missing)}. Add judgements that compare "
+            "them, or choose 'direct' weights.")
+    return _result(weights.reindex(criteria, fill_value=0.0), criteria)
 
 
 from .ahp import AHPResult, ahp  # noqa: E402  (AHP lives in its own module; re-exported here)

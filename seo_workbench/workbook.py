@@ -22,7 +22,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from . import schema
-from .errors import WorkbenchWarning, WorkbookError
+from .errors import ValidationError, WorkbenchWarning, WorkbookError
 from .validate import ERROR, ROW, Problem, RawSheet, ValidationReport, check_sheets
 
 __all__ = [
@@ -155,6 +155,21 @@ class PortfolioModel:
     def warnings(self) -> tuple[Problem, ...]:
         """Soft problems found while reading, each saying what was done."""
         return tuple(p for p in self.problems if p.severity != ERROR)
+
+    def alignment(self, aggregation: str = "aij", method: str = "eigenvector",
+                  cr_threshold: float = 0.10):
+        """The executives' alignment from sheets 'judgements' (and 'executives' if present).
+
+        See :func:`seo_workbench.alignment.align`.
+        """
+        from .alignment import align
+
+        judgements = self.table("judgements")
+        if judgements is None:
+            raise ValidationError("The workbook has no sheet 'judgements': add the executives' "
+                             "pairwise judgements to analyse their alignment.")
+        return align(judgements, aggregation, weights=self.table("executives"),
+                     method=method, cr_threshold=cr_threshold, criteria_names=self.criteria)
 
     @property
     def report(self) -> ValidationReport:

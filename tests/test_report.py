@@ -18,7 +18,9 @@ from seo_workbench import cli
 from seo_workbench.report import find_chromium
 
 pytestmark = pytest.mark.slow
-CHARTS = 5  # ranking, method agreement, rank comparison, value vs cost, spend vs budget
+# alignment: consensus gauge, heatmap, executive weights; portfolio: method agreement, rank
+# comparison, ranking, value vs cost, spend vs budget
+CHARTS = 8
 
 
 class Scripts(HTMLParser):
@@ -62,8 +64,8 @@ def test_run_folder_contents(sample_run):
     out, result = sample_run
     assert result.run_dir.parent == out / "2027Q1"
     names = {p.name for p in result.run_dir.iterdir()}
-    assert {"01_select_portfolio.ipynb", "board.html", "selection.csv",
-            "manifest.json"} <= names
+    assert {"01_align_executives.ipynb", "02_select_portfolio.ipynb", "board.html",
+            "selection.csv", "alignment.json", "manifest.json"} <= names
     selection = pd.read_csv(result.run_dir / "selection.csv")
     assert selection["selected"].sum() == result.manifest["solver"]["selected"]
     assert {"project_id", "score", "rank", "value", "cost"} <= set(selection.columns)
@@ -84,6 +86,9 @@ def test_manifest_records_the_run(sample_run):
     assert len(manifest["workbook"]["sha256"]) == 64
     for package in ("python", "seo-workbench", "pulp", "highspy", "pandas", "papermill"):
         assert manifest["versions"][package]
+    alignment = manifest["alignment"]
+    assert 0 < alignment["consensus"] < 100 and alignment["consensus_label"]
+    assert sum(alignment["group_weights"].values()) == pytest.approx(1.0)
     solver = manifest["solver"]
     assert solver["status"] == "optimal" and solver["solver"] == "HiGHS"
     assert solver["gap"] <= 1e-6 and solver["bound"] >= solver["objective"] - 1e-6
@@ -107,7 +112,9 @@ def test_board_html_is_self_contained(sample_run):
     assert "Running HiGHS" not in html  # no solver banner
     text = " ".join(parser.text)
     assert "Northbridge Utilities Group" in text and "2027Q1" in text
-    for heading in ("Portfolio selection", "Priorities", "The recommended portfolio",
+    for heading in ("Executive alignment", "The agenda for the strategic dialogue",
+                    "Prioritisation and portfolio selection", "Priorities",
+                    "The recommended portfolio",
                     "Funded projects", "Decisions forced by the board",
                     "Does the choice of method matter?", "Appendix: the working"):
         assert heading in text
@@ -155,7 +162,8 @@ def test_failing_run_keeps_notebook_and_leaves_earlier_runs(tmp_path, capsys, sa
     assert len(failed) == 1
     manifest = json.loads((failed[0] / "manifest.json").read_text())
     assert manifest["error"]["error"] == "InfeasiblePortfolioError"
-    assert (failed[0] / "01_select_portfolio.ipynb").exists()
+    assert manifest["error"]["notebook"] == "02_select_portfolio.ipynb"
+    assert (failed[0] / "02_select_portfolio.ipynb").exists()
     assert not (failed[0] / "board.html").exists()
     for path, content in earlier.items():
         assert path.read_bytes() == content

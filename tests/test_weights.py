@@ -414,10 +414,22 @@ def test_hierarchy_reads_the_workbook_parent_column():
 
 
 def test_weighting_methods_registry():
-    assert list(w.WEIGHTING_METHODS) == ["direct", "equal", "roc", "rank_sum",
+    assert list(w.WEIGHTING_METHODS) == ["direct", "group", "equal", "roc", "rank_sum",
                                          "rank_reciprocal", "entropy", "critic"]
     assert all(callable(f) for f in w.WEIGHTING_METHODS.values())
-    assert "ahp" not in w.WEIGHTING_METHODS  # the group-AHP path comes to from_model later
+
+
+def test_group_weights_flow_from_the_executives(sample_model):
+    from seo_workbench.alignment import align
+
+    weights = w.from_model(sample_model, "group")
+    expected = align(sample_model.table("judgements"),
+                     weights=sample_model.table("executives")).group_weights
+    assert weights.to_dict() == pytest.approx(expected.to_dict())
+    aip = w.from_model(sample_model, "group", aggregation="aip")
+    assert aip.sum() == pytest.approx(1.0) and not aip.equals(weights)
+    with pytest.raises(ValidationError, match="takes no options"):
+        w.from_model(sample_model, "direct", aggregation="aip")
 
 
 def test_ahp_is_re_exported():
