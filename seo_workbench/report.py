@@ -245,6 +245,8 @@ def board_table(frame: pd.DataFrame, money: tuple[str, ...] = (), decimals: Mapp
     Columns named in *judgements* are pairwise judgements, shown as 5 or 1/4.
     """
     frame = frame.reset_index() if frame.index.name else frame.copy()
+    for column in frame.select_dtypes(include="bool").columns:
+        frame[column] = frame[column].map({True: "yes", False: "no"})
     for column in judgements:
         frame[column] = frame[column].map(_saaty)
     for column in money:
