@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import charts, report, schema, weights
 from .agreement import MethodAgreement, compare_methods
+from .alignment import AlignmentResult, align
 from .errors import (
     InfeasiblePortfolioError,
     RunError,
@@ -35,6 +36,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "AlignmentResult",
     "SCORING_METHODS",
     "SOLVERS",
     "InfeasiblePortfolioError",
@@ -48,6 +50,7 @@ __all__ = [
     "WorkbenchError",
     "WorkbenchWarning",
     "WorkbookError",
+    "align",
     "charts",
     "compare_methods",
     "read_workbook",

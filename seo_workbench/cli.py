@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reports folder (default: reports/)")
     run.add_argument("--solver", default="HiGHS", choices=["HiGHS", "CBC"],
                      help="MIP solver (default: HiGHS)")
-    run.add_argument("--weighting", default="direct",
+    run.add_argument("--weights", "--weighting", dest="weighting", default="direct",
                      help="criteria weighting: direct (the workbook's weights), group (the "
                           "executives' judgements), equal, roc, rank_sum, rank_reciprocal, "
                           "entropy, critic (default: direct)")

@@ -508,7 +508,7 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     say(f"Run {run_id}: writing to {run_dir}")
     parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
                   "solver": params.solver, "output_dir": str(run_dir.resolve()),
-                  "weighting": params.weighting, "method": params.method,
+                  "weights": params.weighting, "method": params.method,
                   "aggregation": params.aggregation, "cr_threshold": params.cr_threshold}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",

@@ -77,7 +77,7 @@ def test_manifest_records_the_run(sample_run):
     assert manifest["status"] == "succeeded"
     assert manifest["parameters"]["quarter"] == "2027Q1"
     assert manifest["parameters"]["solver"] == "HiGHS"
-    assert manifest["parameters"]["weighting"] == "direct"
+    assert manifest["parameters"]["weights"] == "direct"
     assert manifest["parameters"]["method"] == "weighted_sum"
     sample = seo.sample_workbook()
     expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
