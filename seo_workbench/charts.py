@@ -16,6 +16,8 @@ import pandas as pd
 
 __all__ = [
     "alignment_heatmap_chart",
+    "capacity_heatmap_chart",
+    "gantt_chart",
     "consensus_gauge_chart",
     "enable",
     "executive_weights_chart",
@@ -275,3 +277,61 @@ def consensus_gauge_chart(alignment, title: str = "Consensus of the executive te
     return (bands + marker + label).properties(
         width=560, height=66, title=alt.Title(title, subtitle="AHP consensus indicator S* "
                                               "(Goepel 2013); 100 % = identical priorities"))
+
+
+def capacity_heatmap_chart(portfolio, title: str = "Capacity use by pool and period"
+                           ) -> alt.Chart:
+    """Heatmap of the funded portfolio's use of each resource pool in each period (% of limit)."""
+    frame = portfolio.capacity.copy()
+    frame["use_share"] = frame["use"] / frame["capacity"].where(frame["capacity"] > 0)
+    periods = list(portfolio.periods)
+    base = alt.Chart(frame, title=alt.Title(title, subtitle="share of each pool's capacity the "
+                                            "funded projects need; 100 % = the limit binds"))
+    cells = base.mark_rect().encode(
+        x=alt.X("period:O", sort=periods, title=None),
+        y=alt.Y("pool:N", title=None),
+        color=alt.Color("use_share:Q", title="Use", scale=alt.Scale(domain=[0, 1],
+                                                                    scheme="orangered"),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=["pool:N", "period:O", alt.Tooltip("use:Q", format=",.0f"),
+                 alt.Tooltip("capacity:Q", format=",.0f"),
+                 alt.Tooltip("use_share:Q", format=".0%", title="Use")])
+    text = base.mark_text(fontSize=11).encode(
+        x=alt.X("period:O", sort=periods), y="pool:N",
+        text=alt.Text("use_share:Q", format=".0%"),
+        color=alt.condition("datum.use_share > 0.7", alt.value("white"), alt.value("#1d2733")))
+    return (cells + text).properties(width=64 * len(periods), height=alt.Step(34))
+
+
+def gantt_chart(portfolio, costs: pd.DataFrame, title: str = "Funded projects over the horizon"
+                ) -> alt.Chart:
+    """Bars from each funded project's first to last period of spend, by its (chosen) start."""
+    periods = list(portfolio.periods)
+    starts = getattr(portfolio, "starts", None)
+    rows = []
+    for pid in portfolio.selected:
+        profile = costs.loc[pid, periods] if pid in costs.index else pd.Series(dtype=float)
+        active = [i for i, p in enumerate(periods) if profile.get(p, 0) != 0]
+        if not active:
+            continue
+        first, last = active[0], active[-1]
+        if starts is not None and pid in starts.index and starts[pid] in periods:
+            shift = periods.index(starts[pid]) - first
+            first, last = first + shift, min(last + shift, len(periods) - 1)
+        table = portfolio.projects.loc[pid]
+        rows.append({"project_id": pid, "label": f"{pid}  {table['name']}",
+                     "theme": table["theme"], "start": periods[first], "end": periods[last],
+                     "start_index": first, "end_index": last + 1})
+    frame = pd.DataFrame(rows).sort_values(["start_index", "end_index"]) if rows else \
+        pd.DataFrame(columns=["project_id", "label", "theme", "start", "end", "start_index",
+                              "end_index"])
+    axis = alt.Axis(values=list(range(len(periods))), labelExpr=f"{periods}[datum.value]",
+                    title=None)
+    return alt.Chart(frame, title=title).mark_bar(cornerRadius=2, height=10).encode(
+        x=alt.X("start_index:Q", scale=alt.Scale(domain=[0, len(periods)]), axis=axis),
+        x2="end_index:Q",
+        y=alt.Y("label:N", sort=frame["label"].tolist(), title=None,
+                axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("theme:N", title="Theme"),
+        tooltip=["project_id:N", "label:N", "theme:N", "start:N", "end:N"],
+    ).properties(width=560, height=alt.Step(14))
