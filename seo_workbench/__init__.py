@@ -7,7 +7,7 @@ Data flows one way, each step a function returning an immutable result::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import charts, report, schema, weights
+from . import charts, decisions, frontier, report, schema, weights
 from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
 from .errors import (
@@ -53,6 +53,8 @@ __all__ = [
     "align",
     "charts",
     "compare_methods",
+    "decisions",
+    "frontier",
     "read_workbook",
     "report",
     "sample_workbook",

@@ -17,6 +17,8 @@ import pandas as pd
 __all__ = [
     "alignment_heatmap_chart",
     "capacity_heatmap_chart",
+    "decision_prices_chart",
+    "frontier_chart",
     "gantt_chart",
     "consensus_gauge_chart",
     "enable",
@@ -335,3 +337,66 @@ def gantt_chart(portfolio, costs: pd.DataFrame, title: str = "Funded projects ov
         color=alt.Color("theme:N", title="Theme"),
         tooltip=["project_id:N", "label:N", "theme:N", "start:N", "end:N"],
     ).properties(width=560, height=alt.Step(14))
+
+
+def frontier_chart(frontier, title: str = "Efficient frontier: the best value at each budget"
+                   ) -> alt.Chart:
+    """Best portfolio value against total budget, beside funding down the ranked list.
+
+    The proposed portfolio (today's budget) is marked; the vertical gap between the two lines
+    is the value a ranking cut-off leaves behind.
+    """
+    frame = frontier.to_frame()
+    best = frame[["budget", "value", "n_selected", "budget_scale"]].assign(
+        line="optimised portfolio")
+    ranked = frame[["budget", "rank_and_fund", "budget_scale"]].rename(
+        columns={"rank_and_fund": "value"}).assign(line="fund down the ranked list")
+    long = pd.concat([best, ranked], ignore_index=True).dropna(subset=["value"])
+    currency = getattr(frontier, "currency", "")
+    x = alt.X("budget:Q", title=f"Total budget ({currency})", axis=alt.Axis(format="~s"),
+              scale=alt.Scale(zero=False))
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=x, y=alt.Y("value:Q", title="Portfolio value", scale=alt.Scale(zero=False)),
+        color=alt.Color("line:N", title=None, scale=alt.Scale(
+            domain=["optimised portfolio", "fund down the ranked list"], range=[TEAL, GOLD])),
+        tooltip=[alt.Tooltip("line:N", title="Portfolio"), alt.Tooltip("budget:Q", format=",.0f"),
+                 alt.Tooltip("budget_scale:Q", format=".0%", title="Budget scale"),
+                 alt.Tooltip("value:Q", format=",.3f")])
+    proposed = frame[frame["budget_scale"] == 1.0]
+    mark = alt.Chart(proposed).mark_point(shape="diamond", size=220, filled=True,
+                                          color=NAVY).encode(
+        x="budget:Q", y="value:Q",
+        tooltip=[alt.Tooltip("budget:Q", format=",.0f", title="Today's budget"),
+                 alt.Tooltip("value:Q", format=",.3f"), alt.Tooltip("n_selected:Q",
+                                                                     title="Projects")])
+    label = alt.Chart(proposed).mark_text(dx=10, dy=-12, align="left", color=NAVY,
+                                          fontWeight="bold").encode(
+        x="budget:Q", y="value:Q", text=alt.value("proposed"))
+    subtitle = frontier.summary() if hasattr(frontier, "summary") else ""
+    return (lines + mark + label).properties(
+        width=560, height=320, title=alt.Title(title, subtitle=_wrap(subtitle)))
+
+
+def _wrap(text: str, width: int = 95) -> list[str]:
+    """Split a subtitle into lines of at most *width* characters."""
+    import textwrap
+
+    return textwrap.wrap(text, width) if text else []
+
+
+def decision_prices_chart(prices: pd.DataFrame, top: int = 15,
+                          title: str = "What each decision costs the portfolio") -> alt.Chart:
+    """Bars of the value each forced decision, dependency, group or theme limit costs."""
+    frame = prices[prices["value_lost"].fillna(0) > 0].head(top).copy()
+    if frame.empty:
+        frame = prices.head(0).copy()
+    frame["label"] = frame["rule"].astype(str).str.slice(0, 70)
+    return alt.Chart(frame, title=alt.Title(title, subtitle="value gained by solving again "
+                                            "without the rule; rules that cost nothing are "
+                                            "not shown")).mark_bar(color=RED).encode(
+        x=alt.X("value_lost:Q", title="Value lost"),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+        tooltip=[alt.Tooltip("rule:N", title="Rule"), alt.Tooltip("kind:N"),
+                 alt.Tooltip("value_lost:Q", format=",.3f", title="Value lost"),
+                 alt.Tooltip("sentence:N", title="In words")],
+    ).properties(width=420, height=alt.Step(20))

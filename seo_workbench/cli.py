@@ -58,7 +58,8 @@ def _run(args) -> int:
         result = run_quarter(args.quarter, workbook=args.workbook, out=args.out,
                              solver=args.solver, pdf=args.pdf, log_output=args.log_output,
                              progress=say, weighting=args.weighting, method=args.method,
-                             aggregation=args.aggregation, cr_threshold=args.cr_threshold)
+                             aggregation=args.aggregation, cr_threshold=args.cr_threshold,
+                             budget_scale=args.budget_scale, time_limit=args.time_limit)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -124,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--method", default="weighted_sum",
                      help="scoring method: weighted_sum, weighted_product, topsis, vikor, "
                           "promethee_ii (default: weighted_sum)")
+    run.add_argument("--budget-scale", type=float, default=1.0,
+                     help="multiply every budget, for what-if runs (default: 1.0)")
+    run.add_argument("--time-limit", type=float, default=60.0,
+                     help="seconds the solver may take per portfolio (default: 60)")
     run.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
     run.add_argument("--log-output", action="store_true",
                      help="stream notebook output to the terminal (for cron/systemd logs)")

@@ -90,6 +90,8 @@ class RunParameters:
     method: str = "weighted_sum"
     aggregation: str = "aij"
     cr_threshold: float = 0.10
+    budget_scale: float = 1.0
+    time_limit: float | None = 60.0
 
     @property
     def weighting_options(self) -> dict:
@@ -100,7 +102,8 @@ class RunParameters:
 def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
             output_dir: str = "", weighting: str = "direct",
             method: str = "weighted_sum", aggregation: str = "aij",
-            cr_threshold: float = 0.10) -> RunParameters:
+            cr_threshold: float = 0.10, budget_scale: float = 1.0,
+            time_limit: float | None = 60.0) -> RunParameters:
     """Check a notebook's parameters and set up charts; raise a clear error on a bad value.
 
     papermill only warns about unknown parameter names, so the notebook calls this right after
@@ -121,6 +124,9 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
         cr_threshold = float(cr_threshold)
     except (TypeError, ValueError):
         cr_threshold = float("nan")
+    budget_scale = _positive(budget_scale, "budget_scale", "1.1 for 10 % more budget")
+    time_limit = None if time_limit in (None, "", 0) else _positive(time_limit, "time_limit",
+                                                                    "60 seconds")
     if not 0 < cr_threshold < 1:
         raise ValidationError(f"cr_threshold must be a number between 0 and 1 (Saaty's is 0.10); "
                               f"found {cr_threshold!r}.")
@@ -135,7 +141,18 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     pd.set_option("display.max_rows", 200)
     return RunParameters(workbook, str(quarter).strip(), solver,
                          Path(output_dir) if output_dir else None, weighting, method,
-                         aggregation, cr_threshold)
+                         aggregation, cr_threshold, budget_scale, time_limit)
+
+
+def _positive(value, name: str, example: str) -> float:
+    """A number > 0, or a clear error naming the parameter."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number > 0:
+        raise ValidationError(f"{name} must be a number > 0 (e.g. {example}); found {value!r}.")
+    return number
 
 
 def _canonical(registry: Mapping, name: str, what: str) -> str:
@@ -453,7 +470,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
                 solver: str = "HiGHS", pdf: bool = False, log_output: bool = False,
                 progress: Callable[[str], None] | None = None, weighting: str = "direct",
                 method: str = "weighted_sum", aggregation: str = "aij",
-                cr_threshold: float = 0.10) -> RunResult:
+                cr_threshold: float = 0.10, budget_scale: float = 1.0,
+                time_limit: float | None = 60.0) -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -474,6 +492,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         How the executives' judgements are aggregated (``"aij"``, ``"aip"``,
         ``"aip_arithmetic"``) and the consistency ratio above which an executive is asked to
         revisit judgements.
+    budget_scale, time_limit
+        Multiplier on every budget (what-if runs) and the solver's time limit per portfolio.
     pdf
         Also print ``board.pdf`` with a Chromium found on PATH.
     log_output
@@ -497,7 +517,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
 
     say = progress or (lambda text: None)
     params = prepare(str(workbook or ""), quarter, solver, weighting=weighting, method=method,
-                     aggregation=aggregation, cr_threshold=cr_threshold)
+                     aggregation=aggregation, cr_threshold=cr_threshold,
+                     budget_scale=budget_scale, time_limit=time_limit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WorkbenchWarning)
         model = read_workbook(params.workbook)  # fail fast, before a folder or a kernel
@@ -509,7 +530,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
                   "solver": params.solver, "output_dir": str(run_dir.resolve()),
                   "weights": params.weighting, "method": params.method,
-                  "aggregation": params.aggregation, "cr_threshold": params.cr_threshold}
+                  "aggregation": params.aggregation, "cr_threshold": params.cr_threshold,
+                  "budget_scale": params.budget_scale, "time_limit": params.time_limit}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

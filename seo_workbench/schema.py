@@ -155,6 +155,17 @@ SHEETS: tuple[Sheet, ...] = (
         _c("benefit", NUMBER, "Estimated benefit over the horizon, in the workbook currency. "
            "Required when settings 'value' is 'benefit'.", required=False, blank_ok=True,
            example="2500000"),
+        _c("earliest_start", PERIOD, "Earliest period the project may start. With "
+           "latest_start it opens a start window: the optimiser picks the start, and the "
+           "project's costs and demand (as written, from its first period with a cost) move "
+           "with it. Blank = the planned start (or latest_start, if earlier).",
+           required=False, blank_ok=True, example="2027Q2"),
+        _c("latest_start", PERIOD, "Latest period the project may start; the whole cost "
+           "profile must still fit in the periods. Blank = the planned start (or "
+           "earliest_start, if later).", required=False, blank_ok=True, example="2027Q4"),
+        _c("variant_of", PROJECT_REF, "The project this one is a funding variant of (e.g. a "
+           "smaller scope of it): at most one of a project and its variants is funded.",
+           required=False, blank_ok=True, example="P03"),
     ), required=True),
     Sheet("criteria", "One row per decision criterion of the MCDA score.", (
         _c("criterion_id", ID, "Unique short id; also a column name in sheet 'scores'.",

@@ -17,7 +17,7 @@ import pandas as pd
 from . import schema
 from .schema import CHOICE, CRITERION_REF, INTEGER, NUMBER, PERIOD, PROJECT_REF
 
-__all__ = ["Problem", "RawSheet", "ValidationReport", "check_sheets"]
+__all__ = ["Problem", "RawSheet", "ValidationReport", "check_sheets", "start_window"]
 
 ERROR, WARNING = "error", "warning"
 ROW = "_row"  # Excel row number of each data row, kept beside the data while validating
@@ -472,6 +472,8 @@ def check_sheets(source: str, sheets: dict[str, RawSheet]) -> tuple[ValidationRe
                                f"Treated as a cash inflow of {-amount:,.0f} for {pid!r} that "
                                f"frees budget in {c}.")
     _check_coverage(check, tables, projects, periods)
+    _check_start_windows(check, tables, costs, periods)
+    _check_variants(check, tables)
     for name, keys in (("budget", ["period"]), ("capacity", ["pool", "period"]),
                        ("demand", ["project_id", "pool", "period"]),
                        ("groups", ["group", "project_id"]), ("themes", ["theme"]),
@@ -598,6 +600,122 @@ def _check_coverage(check, tables, projects, periods):
             if p not in have:
                 check.add("budget", None, "period", f"a row for period {p!r}", "no such row",
                           f"Add the budget for {p} (0 if nothing may be spent).")
+
+
+def start_window(planned: int, earliest: int | None, latest: int | None) -> tuple[int, int]:
+    """First and last allowed start (period positions) of a project planned to start at *planned*.
+
+    A blank end of the window takes the planned start, or the other end where that lies
+    beyond it, so a window with one end given is never empty.
+
+    >>> start_window(2, None, 4), start_window(2, 0, None), start_window(2, None, 1)
+    ((2, 4), (0, 2), (1, 1))
+    """
+    low = earliest if earliest is not None else min(planned, latest if latest is not None
+                                                     else planned)
+    high = latest if latest is not None else max(planned, low)
+    return low, high
+
+
+def profile_extent(costs: pd.Series, demand_periods) -> tuple[int, int, int] | None:
+    """Planned start and the first and last active period of a project, as positions.
+
+    The planned start is the first period with a non-zero cost (the first with demand when
+    there are no costs); None when the project neither spends nor needs anything.
+
+    >>> profile_extent(pd.Series([0, 5, 0, 7]), [3])
+    (1, 1, 3)
+    """
+    values = costs.to_numpy()
+    spending = [i for i, v in enumerate(values) if v != 0]
+    active = sorted(set(spending) | set(demand_periods))
+    if not active:
+        return None
+    planned = spending[0] if spending else active[0]
+    return planned, active[0], active[-1]
+
+
+def _check_start_windows(check, tables, costs, periods):
+    """Start windows name known periods, are not reversed and keep the profile in the horizon."""
+    projects = tables.get("projects")
+    if projects is None or costs is None or not periods:
+        return
+    raw = check.sheets["projects"].data
+    if "earliest_start" not in raw and "latest_start" not in raw:
+        return
+    at = {p: i for i, p in enumerate(periods)}
+    demand = tables.get("demand")
+    needs = {}
+    if demand is not None:
+        for pid, period in zip(demand["project_id"], demand["period"]):
+            if period in at:
+                needs.setdefault(pid, []).append(at[period])
+    for row, pid, status, first, last in zip(projects[ROW], projects["project_id"],
+                                             projects["status"], projects["earliest_start"],
+                                             projects["latest_start"]):
+        if not (first or last) or pid not in costs.index:
+            continue
+        if status == "in_flight":
+            check.warn("projects", row, "earliest_start" if first else "latest_start",
+                       "no start window for an in-flight project", "a start window",
+                       f"It was ignored: {pid!r} has started. Clear earliest_start and "
+                       "latest_start.")
+            continue
+        earliest, latest = at.get(first), at.get(last)
+        if (first and earliest is None) or (last and latest is None):
+            continue  # an unknown period, reported already
+        if earliest is not None and latest is not None and earliest > latest:
+            check.add("projects", row, "latest_start",
+                      f"a period no earlier than earliest_start ({first})", f"{last!r}",
+                      "Swap or correct the start window.")
+            continue
+        extent = profile_extent(costs.loc[pid], needs.get(pid, ()))
+        if extent is None:
+            continue
+        planned, active_first, active_last = extent
+        low, high = start_window(planned, earliest, latest)
+        length = active_last - active_first + 1
+        if high + active_last - planned > len(periods) - 1:
+            column = "latest_start" if last else "earliest_start"
+            limit = len(periods) - 1 - (active_last - planned)
+            fits = (f"at most {periods[limit]}" if limit >= 0 else "no start fits")
+            check.add("projects", row, column,
+                      f"a start that keeps the {length}-period profile of {pid!r} within the "
+                      f"periods ({fits})", f"{periods[high]!r}",
+                      "Start it earlier, or add periods to settings 'periods'.")
+        elif low + active_first - planned < 0:
+            column = "earliest_start" if first else "latest_start"
+            limit = planned - active_first
+            check.add("projects", row, column,
+                      f"a start that keeps the {length}-period profile of {pid!r} within the "
+                      f"periods (at least {periods[limit]})", f"{periods[low]!r}",
+                      "Start it later: the project needs capacity before its first cost.")
+
+
+def _check_variants(check, tables):
+    """variant_of names another project, and variant links end at a base project."""
+    projects = tables.get("projects")
+    if projects is None or "variant_of" not in check.sheets["projects"].data:
+        return
+    base_of = {p: b for p, b in zip(projects["project_id"], projects["variant_of"]) if b}
+    for row, pid, base in zip(projects[ROW], projects["project_id"], projects["variant_of"]):
+        if not base:
+            continue
+        if base == pid:
+            check.add("projects", row, "variant_of", "the id of another project",
+                      f"{pid!r} itself", "Clear variant_of or name the project this one is a "
+                      "variant of.")
+            continue
+        seen, node = {pid}, base
+        while node in base_of and node not in seen:
+            seen.add(node)
+            node = base_of[node]
+        if node in seen and node != pid:
+            continue  # a loop further along the chain, reported on its own rows
+        if node == pid:
+            check.add("projects", row, "variant_of", "variant_of links that end at a base "
+                      "project", f"a loop through {pid!r}",
+                      "Point the variants at the one base project.")
 
 
 def _check_demand_pools(check, tables):

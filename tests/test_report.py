@@ -19,8 +19,9 @@ from seo_workbench.report import find_chromium
 
 pytestmark = pytest.mark.slow
 # alignment: consensus gauge, heatmap, executive weights; portfolio: method agreement, rank
-# comparison, ranking, value vs cost, spend vs budget
-CHARTS = 8
+# comparison, ranking, value vs cost, spend vs budget, capacity heatmap, Gantt, frontier,
+# decision prices
+CHARTS = 12
 
 
 class Scripts(HTMLParser):
@@ -116,7 +117,9 @@ def test_board_html_is_self_contained(sample_run):
                     "Prioritisation and portfolio selection", "Priorities",
                     "The recommended portfolio",
                     "Funded projects", "Decisions forced by the board",
-                    "Does the choice of method matter?", "Appendix: the working"):
+                    "Does the choice of method matter?", "Appendix: the working",
+                    "What the budget buys: the efficient frontier", "What each decision costs",
+                    "Why in, why out", "Capacity use"):
         assert heading in text
 
 

@@ -519,6 +519,37 @@ CASES = [
                  Expect(ERROR, "judgements", 4, "criterion_b", "'CEO' compares 'risk' and 'fit' "
                         "again (row 2)"),
                  id="judgement_pair_twice"),
+    # Start windows and variants (optional columns of 'projects').
+    pytest.param([add_column("projects", "earliest_start", None),
+                  cell("projects", 2, "earliest_start", "2031Q1")],
+                 Expect(ERROR, "projects", 2, "earliest_start", "unknown period '2031Q1'"),
+                 id="start_window_unknown_period"),
+    pytest.param([add_column("projects", "earliest_start", None),
+                  add_column("projects", "latest_start", None),
+                  cell("projects", 2, "earliest_start", "2027Q2"),
+                  cell("projects", 2, "latest_start", "2027Q1")],
+                 Expect(ERROR, "projects", 2, "latest_start", "'2027Q1'"),
+                 id="start_window_earliest_after_latest"),
+    pytest.param([add_column("projects", "latest_start", None),
+                  cell("projects", 2, "latest_start", "2027Q2")],
+                 Expect(ERROR, "projects", 2, "latest_start", "'2027Q2'"),
+                 id="start_window_profile_past_the_horizon"),
+    pytest.param([add_column("projects", "earliest_start", None),
+                  cell("projects", 5, "earliest_start", "2027Q2")],
+                 Expect(ERROR, "projects", 5, "earliest_start", "'2027Q2'"),
+                 id="start_window_earliest_only_past_the_horizon"),
+    pytest.param([add_column("projects", "earliest_start", None),
+                  cell("projects", 3, "earliest_start", "2027Q1")],
+                 Expect(WARNING, "projects", 3, "earliest_start", "a start window"),
+                 id="start_window_on_an_in_flight_project"),
+    pytest.param([add_column("projects", "variant_of", None),
+                  cell("projects", 4, "variant_of", "P3")],
+                 Expect(ERROR, "projects", 4, "variant_of", "'P3' itself"),
+                 id="variant_of_itself"),
+    pytest.param([add_column("projects", "variant_of", None),
+                  cell("projects", 4, "variant_of", "P9")],
+                 Expect(ERROR, "projects", 4, "variant_of", "unknown id 'P9'"),
+                 id="variant_of_unknown_project"),
 ]
 
 
@@ -532,6 +563,35 @@ def test_rule(tmp_path, edit, expect, fmt):
     report = validate_workbook(workbook(tmp_path, *_apply(edit), fmt=fmt))
     assert_only(report, expect)
     assert report.ok is (expect.severity == WARNING)
+
+
+def test_start_window_message_says_what_fits(tmp_path):
+    report = validate_workbook(workbook(tmp_path, add_column("projects", "latest_start", None),
+                                        cell("projects", 2, "latest_start", "2027Q2")))
+    (problem,) = report.errors
+    assert problem.expected == ("a start that keeps the 2-period profile of 'P1' within the "
+                                "periods (at most 2027Q1)")
+
+
+def test_variant_loop_is_reported_on_each_row(tmp_path):
+    report = validate_workbook(workbook(tmp_path, add_column("projects", "variant_of", None),
+                                        cell("projects", 4, "variant_of", "P4"),
+                                        cell("projects", 5, "variant_of", "P3")))
+    assert [(p.row, p.column, p.found) for p in report.errors] == [
+        (4, "variant_of", "a loop through 'P3'"), (5, "variant_of", "a loop through 'P4'")]
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+def test_start_windows_and_variants_read_into_the_model(tmp_path, fmt):
+    model = read_workbook(workbook(tmp_path, add_column("projects", "earliest_start", None),
+                                   add_column("projects", "latest_start", None),
+                                   add_column("projects", "variant_of", None),
+                                   cell("projects", 2, "earliest_start", "2027Q1"),
+                                   cell("projects", 2, "latest_start", "2027Q1"),
+                                   cell("projects", 5, "variant_of", "P3"), fmt=fmt))
+    projects = model.projects
+    assert projects.loc["P1", "latest_start"] == "2027Q1"
+    assert projects.loc["P4", "variant_of"] == "P3" and projects.loc["P1", "variant_of"] == ""
 
 
 def test_problem_names_the_file_it_was_found_in(tmp_path):
