@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InfeasiblePortfolioError, ValidationError, choose
-from .portfolio import SOLVERS, PortfolioResult, select_portfolio
+from .portfolio import SOLVERS, PortfolioResult, _horizon, select_portfolio
+from .portfolio import _values as _portfolio_values
 from .validate import profile_extent, start_window
 from .workbook import PortfolioModel
 
@@ -79,31 +80,9 @@ def _listing(ids: Sequence[str]) -> str:
     return ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
-def _horizon(model: PortfolioModel, start: str | None) -> list[str]:
-    periods = list(model.periods)
-    if start is None:
-        return periods
-    if start not in periods:
-        raise ValidationError(f"Unknown quarter {start!r}. Choose one of: {', '.join(periods)}.")
-    return periods[periods.index(start):]
-
-
 def _values(model: PortfolioModel, values) -> pd.Series:
-    """The value of every project, as select_portfolio reads it."""
-    if values is None:
-        if model.settings.value == "benefit":
-            return model.projects["benefit"].astype(float)
-        raise ValidationError("Pass values= (e.g. the MCDA scores) when settings 'value' is "
-                              "'score'.")
-    values = pd.Series(getattr(values, "scores", values), dtype=float)
-    missing = [p for p in model.projects.index if p not in values.index]
-    if missing:
-        raise ValidationError(f"No value for projects {missing}.")
-    values = values.reindex(model.projects.index)
-    unknown = list(values.index[values.isna()])
-    if unknown:
-        raise ValidationError(f"The value of projects {unknown} is not a number.")
-    return values
+    """The value of every project, as select_portfolio reads it (a ScoreResult counts too)."""
+    return _portfolio_values(model, getattr(values, "scores", values))
 
 
 def _budget_total(model: PortfolioModel, horizon: Sequence[str], scale: float) -> float:
