@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import html
 import os
 import re
@@ -88,8 +89,10 @@ from .workbook import PortfolioModel
 
 __all__ = ["DEFAULT_GAP", "SOLVERS", "TIE_BREAK_GAP", "PortfolioResult", "select_portfolio"]
 
-SELECTED, VALUE, COST = "selected", "value", "cost"
-GROUP, KIND, NAME, DUAL = "group", "kind", "name", "dual"
+SELECTED, VALUE, COST, START, CONTINUES = "selected", "value", "cost", "start", "continues"
+GROUP, KIND, NAME, DESCRIPTION, DUAL = "group", "kind", "name", "description", "dual"
+PERIOD, POOL, SENSE, LHS, RHS = "period", "pool", "sense", "lhs", "rhs"
+SLACK, BINDING, BASIS = "slack", "binding", "basis"
 
 DEFAULT_GAP = 1e-6
 TIE_BREAK_GAP = 1e-5
@@ -119,6 +122,23 @@ def _quiet():
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Hold off the cyclic garbage collector while a model is built.
+
+    Building 10,000 projects creates some 100,000 small objects (variables, expressions); a
+    full collection triggered halfway walks every object alive and tripled the build time in
+    one of three runs. Nothing built here is garbage yet.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- solvers ------------------------------------------------------------------------------------
@@ -260,16 +280,16 @@ class PortfolioResult:
         table = form.rows.copy()
         x = form.solution
         lhs = form.A @ x
-        slack = np.where(table["sense"] == "<=", table["rhs"] - lhs,
-                         np.where(table["sense"] == ">=", lhs - table["rhs"],
-                                  -np.abs(lhs - table["rhs"])))
-        table["lhs"] = lhs
-        table["slack"] = slack
-        table["binding"] = np.abs(slack) <= 1e-7 * np.maximum(1.0, np.abs(table["rhs"]))
+        slack = np.where(table[SENSE] == "<=", table[RHS] - lhs,
+                         np.where(table[SENSE] == ">=", lhs - table[RHS],
+                                  -np.abs(lhs - table[RHS])))
+        table[LHS] = lhs
+        table[SLACK] = slack
+        table[BINDING] = np.abs(slack) <= 1e-7 * np.maximum(1.0, np.abs(table[RHS]))
         table[DUAL] = form.lp_duals()
         table = table[table[GROUP] != ""]
-        return table[[NAME, KIND, GROUP, "period", "pool", "sense", "lhs", "rhs", "slack",
-                      "binding", DUAL]].reset_index(drop=True)
+        return table[[NAME, KIND, GROUP, PERIOD, POOL, SENSE, LHS, RHS, SLACK, BINDING,
+                      DUAL]].reset_index(drop=True)
 
     @functools.cached_property
     def duals(self) -> pd.DataFrame:
@@ -288,10 +308,12 @@ class PortfolioResult:
         again without it (``drop=``), as :mod:`seo_workbench.decisions` does.
         """
         table = self.constraints
-        table = table[table[KIND].isin(_PRICED)][[GROUP, KIND, "period", "pool", "rhs", DUAL,
-                                                   "binding"]].reset_index(drop=True)
-        table["basis"] = "indicative: LP relaxation"
-        table.attrs["basis"] = ("LP relaxation of the selection model (x in [0, 1]); dual = "
+        table = table[table[KIND].isin(_PRICED)][[GROUP, KIND, PERIOD, POOL, RHS, DUAL,
+                                                   BINDING]].reset_index(drop=True)
+        groups = self.constraint_groups.set_index(GROUP)[DESCRIPTION]
+        table.insert(2, DESCRIPTION, table[GROUP].map(groups))
+        table[BASIS] = "indicative: LP relaxation"
+        table.attrs[BASIS] = ("LP relaxation of the selection model (x in [0, 1]); dual = "
                                 "change in relaxed value per unit of rhs")
         return table
 
@@ -384,6 +406,69 @@ def _number(x: float) -> str:
     return f"{x:,.4g}"
 
 
+class _Linear:
+    """A linear expression over the model's columns, as numpy arrays: sum(coefs * columns).
+
+    Just enough algebra for the rules to read like the maths (``spend[t] <= budget[t]``,
+    ``x[a] + x[b] <= 1``) while staying arrays: a comparison gives the row
+    ``(expression, sense, rhs)`` that :meth:`_Formulation.rule` files. NaN limits make rows
+    that are never filed.
+    """
+
+    __slots__ = ("cols", "coefs")
+    __hash__ = None
+
+    def __init__(self, cols, coefs):
+        self.cols = np.asarray(cols, dtype=int)
+        self.coefs = np.asarray(coefs, dtype=float)
+
+    @classmethod
+    def dense(cls, vector: np.ndarray) -> _Linear:
+        """The expression with *vector*'s non-zero entries as coefficients."""
+        cols = np.flatnonzero(vector)
+        return cls(cols, vector[cols])
+
+    def __add__(self, other: _Linear) -> _Linear:
+        return _Linear(np.concatenate([self.cols, other.cols]),
+                       np.concatenate([self.coefs, other.coefs]))
+
+    def __sub__(self, other: _Linear) -> _Linear:
+        return self + (-1.0) * other
+
+    def __mul__(self, factor: float) -> _Linear:
+        return _Linear(self.cols, self.coefs * factor)
+
+    __rmul__ = __mul__
+
+    def _row(self, sense: str, rhs) -> tuple:
+        if isinstance(rhs, _Linear):
+            return self - rhs, sense, 0.0
+        return self, sense, float(rhs)
+
+    def __le__(self, rhs):
+        return self._row("<=", rhs)
+
+    def __ge__(self, rhs):
+        return self._row(">=", rhs)
+
+    def __eq__(self, rhs):
+        return self._row("==", rhs)
+
+
+class _Select:
+    """The selection variables x_p (columns 0..n-1) as expressions."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __getitem__(self, i: int) -> _Linear:
+        return _Linear([i], [1.0])
+
+    def sum(self, indices: Iterable[int]) -> _Linear:
+        cols = np.fromiter(indices, dtype=int)
+        return _Linear(cols, np.ones(len(cols)))
+
+
 class _Formulation:
     """The selection model of one call: its data, its PuLP problem, and the same rows as a matrix.
 
@@ -426,7 +511,7 @@ class _Formulation:
         # Demand as arrays, sorted by project, so one project's rows are a slice.
         if demand is not None and len(demand):
             pid = pd.Index(self.ids).get_indexer(demand["project_id"])
-            period = pd.Index(periods).get_indexer(demand["period"])
+            period = pd.Index(periods).get_indexer(demand[PERIOD])
         else:
             pid = period = np.zeros(0, dtype=int)
         order = np.argsort(pid, kind="stable")
@@ -502,9 +587,9 @@ class _Formulation:
         keys = []
         self.cap_amount = np.zeros(0)
         if capacity is not None:
-            cap = capacity[capacity["period"].isin(set(self.horizon))]
-            amounts = cap.groupby(["pool", "period"], sort=False)["amount"].sum()
-            pools = {pool: k for k, pool in enumerate(dict.fromkeys(cap["pool"]))}
+            cap = capacity[capacity[PERIOD].isin(set(self.horizon))]
+            amounts = cap.groupby([POOL, PERIOD], sort=False)["amount"].sum()
+            pools = {pool: k for k, pool in enumerate(dict.fromkeys(cap[POOL]))}
             keys = sorted(amounts.index, key=lambda key: (pools[key[0]], at[key[1]]))
             self.cap_amount = amounts.reindex(keys).to_numpy(float)
         self.cap_keys = keys
@@ -517,8 +602,8 @@ class _Formulation:
         for r, (pool, period) in enumerate(keys):
             row_of[pools[pool] * T + at[period]] = r
         pid = pd.Index(self.ids).get_indexer(demand["project_id"])
-        pool = pd.Index(list(pools)).get_indexer(demand["pool"])
-        period = pd.Index(periods).get_indexer(demand["period"])
+        pool = pd.Index(list(pools)).get_indexer(demand[POOL])
+        period = pd.Index(periods).get_indexer(demand[PERIOD])
         amount = demand["amount"].to_numpy(float)
         # Projects with start columns repeat their demand on each, moved with the start.
         col = pid.copy()
@@ -539,113 +624,109 @@ class _Formulation:
 
     # The rules.
 
-    def rule(self, group: str, kind: str, cols, coefs, sense: str, rhs: float, *,
-             description: str, fix: str, period: str = "", pool: str = ""):
-        """One constraint, sum(coefs * columns) <sense> rhs, in the group named *group*."""
-        info = self.groups.setdefault(group, {KIND: kind, "description": description,
-                                              "fix": fix, "rows": [], "rhs": float(rhs)})
-        cols = np.asarray(cols, dtype=int)
-        coefs = np.asarray(coefs, dtype=float)
+    def rule(self, group: str, row: tuple, *, description: str, fix: str, period: str = "",
+             pool: str = ""):
+        """Add the constraint *row* (``lhs <= rhs`` of :class:`_Linear`) to *group*."""
+        lhs, sense, rhs = row
+        cols, at = np.unique(lhs.cols, return_inverse=True)
+        coefs = np.bincount(at, weights=lhs.coefs, minlength=len(cols))
         keep = coefs != 0
+        kind = group.split(":", 1)[0]
+        info = self.groups.setdefault(group, {KIND: kind, DESCRIPTION: description,
+                                              "fix": fix, "rows": [], RHS: rhs})
         info["rows"].append(len(self._rows))
-        self._rows.append((group, kind, cols[keep], coefs[keep], sense, float(rhs), period, pool))
+        self._rows.append((group, kind, cols[keep], coefs[keep], sense, rhs, period, pool))
 
     def add_rules(self, model: PortfolioModel):
         """Every rule of the workbook, in the order of the module docstring."""
         s, horizon, money = model.settings, self.horizon, self._money
         n = len(self.ids)
-        x = np.arange(n)
+        select = _Select(n)  # x_p
+        # Costs, demand and theme spend run over x_p, or over y_ps for projects whose start
+        # is chosen: each a row of numbers per column.
+        spend = [_Linear.dense(self.cost[:, t]) for t in range(len(horizon))]
+        total_spend = _Linear.dense(self.total)
         budget = model.budget[horizon].to_numpy(float) * self.scale
         for t, period in enumerate(horizon):
-            spend = self.cost[:, t]
-            cols = np.flatnonzero(spend)
-            self.rule(f"budget:{period}", "budget", cols, spend[cols], "<=", budget[t],
+            self.rule(f"budget:{period}", spend[t] <= budget[t],
                       description=f"the budget in {period} ({money(budget[t])})",
                       fix=f"raise the budget in {period}", period=period)
         if s.total_budget is not None:
-            cols = np.flatnonzero(self.total)
             total = s.total_budget * self.scale
-            self.rule("total_budget", "total_budget", cols, self.total[cols], "<=", total,
+            self.rule("total_budget", total_spend <= total,
                       description=f"total_budget ({money(total)})", fix="raise total_budget")
         for r, (pool, period) in enumerate(self.cap_keys):
-            row = self.demand.getrow(r)
+            need = self.demand.getrow(r)
             amount = self.cap_amount[r]
-            self.rule(f"capacity:{pool}:{period}", "capacity", row.indices, row.data, "<=",
-                      amount, description=f"the {pool} capacity in {period} "
-                      f"({_number(amount)})", fix=f"raise the {pool} capacity in {period}",
-                      period=period, pool=pool)
+            self.rule(f"capacity:{pool}:{period}", _Linear(need.indices, need.data) <= amount,
+                      description=f"the {pool} capacity in {period} ({_number(amount)})",
+                      fix=f"raise the {pool} capacity in {period}", period=period, pool=pool)
+        funded = select.sum(range(n))
         if s.min_projects is not None:
-            self.rule("min_projects", "min_projects", x, np.ones(n), ">=", s.min_projects,
+            self.rule("min_projects", funded >= s.min_projects,
                       description=f"min_projects (at least {s.min_projects} funded)",
                       fix="lower min_projects")
         if s.max_projects is not None:
-            self.rule("max_projects", "max_projects", x, np.ones(n), "<=", s.max_projects,
+            self.rule("max_projects", funded <= s.max_projects,
                       description=f"max_projects (at most {s.max_projects} funded)",
                       fix="raise max_projects")
         for i, pid in enumerate(self.ids):
             reason = self.reasons[i]
             if self.decision[i] == "must":
-                self.rule(f"must:{pid}", "must", [i], [1.0], "==", 1.0,
+                self.rule(f"must:{pid}", select[i] == 1,
                           description=f"{pid} is 'must' ({reason})", fix=f"release {pid}")
             elif self.decision[i] == "must_not":
-                self.rule(f"must_not:{pid}", "must_not", [i], [1.0], "==", 0.0,
+                self.rule(f"must_not:{pid}", select[i] == 0,
                           description=f"{pid} is 'must_not' ({reason})", fix=f"allow {pid}")
         deps = model.table("dependencies")
         if deps is not None:
             links = dict.fromkeys(deps[["project_id", "kind", "other_id"]].itertuples(
                 index=False, name=None))
             for a, kind, b in links:
-                i, j = self.at[a], self.at[b]
+                xa, xb = select[self.at[a]], select[self.at[b]]
                 if kind == "requires":
-                    self.rule(f"requires:{a}:{b}", kind, [i, j], [1, -1], "<=", 0,
+                    self.rule(f"requires:{a}:{b}", xa <= xb,
                               description=f"{a} requires {b}", fix=f"drop '{a} requires {b}'")
                 elif kind == "excludes":
-                    self.rule(f"excludes:{a}:{b}", kind, [i, j], [1, 1], "<=", 1,
+                    self.rule(f"excludes:{a}:{b}", xa + xb <= 1,
                               description=f"{a} excludes {b} (not both)",
                               fix=f"drop '{a} excludes {b}'")
                 else:
-                    self.rule(f"with:{a}:{b}", kind, [i, j], [1, -1], "==", 0,
+                    self.rule(f"with:{a}:{b}", xa == xb,
                               description=f"{a} with {b} (both or neither)",
                               fix=f"drop '{a} with {b}'")
         groups = model.table("groups")
         if groups is not None:
             for group, rows in groups.groupby("group", sort=False):
-                members = [self.at[p] for p in rows["project_id"]]
                 limit = int(rows["max_selected"].iloc[0])
-                self.rule(f"group:{group}", "group", members, np.ones(len(members)), "<=", limit,
+                members = select.sum(self.at[p] for p in rows["project_id"])
+                self.rule(f"group:{group}", members <= limit,
                           description=f"at most {limit} of group {group} "
                           f"({', '.join(rows['project_id'])})",
                           fix=f"raise max_selected of group {group}")
         for base, family in self._families(model).items():
-            members = [self.at[p] for p in family]
-            self.rule(f"variants:{base}", "variants", members, np.ones(len(members)), "<=", 1,
+            self.rule(f"variants:{base}", select.sum(self.at[p] for p in family) <= 1,
                       description=f"at most one of {base} and its variants "
-                      f"({', '.join(family[1:])})",
-                      fix=f"allow two variants of {base}")
+                      f"({', '.join(family[1:])})", fix=f"allow two variants of {base}")
         themes = model.table("themes")
         if themes is not None:
-            theme_of_col = self.theme[self.col_project]
+            theme_of_column = self.theme[self.col_project]
             for theme, limits in themes.iterrows():
-                mine = (theme_of_col == theme).astype(float)
-                spend = mine * self.total
-                for column, sense in (("min_share", ">="), ("max_share", "<="),
-                                      ("min_spend", ">="), ("max_spend", "<=")):
+                on_theme = _Linear.dense((theme_of_column == theme) * self.total)
+                bounds = {"min_share": on_theme >= limits["min_share"] * total_spend,
+                          "max_share": on_theme <= limits["max_share"] * total_spend,
+                          "min_spend": on_theme >= limits["min_spend"],
+                          "max_spend": on_theme <= limits["max_spend"]}
+                for column, row in bounds.items():
                     limit = limits[column]
                     if pd.isna(limit):
                         continue
-                    word = "at least" if sense == ">=" else "at most"
-                    if column.endswith("share"):
-                        # spend_t >= share * total spend, kept linear: (1[t] - share) . cost
-                        coefs, rhs = (mine - limit) * self.total, 0.0
-                        text = f"{word} {limit:.0%} of spend"
-                    else:
-                        coefs, rhs = spend, limit
-                        text = f"{word} {money(limit)} of spend"
-                    cols = np.flatnonzero(coefs)
-                    lower = "lower" if sense == ">=" else "raise"
-                    self.rule(f"theme_{column}:{theme}", f"theme_{column}", cols, coefs[cols],
-                              sense, rhs, description=f"theme {theme} takes {text}",
-                              fix=f"{lower} the {column} of theme {theme}")
+                    word, fix = (("at least", "lower") if column.startswith("min") else
+                                 ("at most", "raise"))
+                    amount = f"{limit:.0%}" if column.endswith("share") else money(limit)
+                    self.rule(f"theme_{column}:{theme}", row,
+                              description=f"theme {theme} takes {word} {amount} of spend",
+                              fix=f"{fix} the {column} of theme {theme}")
 
     def _families(self, model) -> dict[str, list[str]]:
         """Base project -> itself and its variants, following variant_of to the base."""
@@ -690,16 +771,16 @@ class _Formulation:
                                 f"start_{self.ids[r[2][-1]]}" for r in rows]))
         self.rows = pd.DataFrame({
             NAME: names, KIND: [r[1] for r in rows], GROUP: [r[0] for r in rows],
-            "period": [r[6] for r in rows], "pool": [r[7] for r in rows],
-            "sense": [r[4] for r in rows], "rhs": [r[5] for r in rows]})
+            PERIOD: [r[6] for r in rows], POOL: [r[7] for r in rows],
+            SENSE: [r[4] for r in rows], RHS: [r[5] for r in rows]})
         lengths = np.array([len(r[2]) for r in rows], dtype=int)
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.concatenate([r[2] for r in rows]) if rows else np.zeros(0, int)
         data = np.concatenate([r[3] for r in rows]) if rows else np.zeros(0)
         ncols = len(self.col_project)
         self.A = sparse.csr_matrix((data, indices, indptr), shape=(len(rows), ncols))
-        sense = self.rows["sense"].to_numpy()
-        rhs = self.rows["rhs"].to_numpy(float)
+        sense = self.rows[SENSE].to_numpy()
+        rhs = self.rows[RHS].to_numpy(float)
         self.row_lower = np.where(sense == "<=", -np.inf, rhs)
         self.row_upper = np.where(sense == ">=", np.inf, rhs)
         self.structural = (self.rows[GROUP] == "").to_numpy()
@@ -774,13 +855,13 @@ class _Formulation:
         return self.groups[group][KIND]
 
     def description(self, group: str) -> str:
-        return self.groups[group]["description"]
+        return self.groups[group][DESCRIPTION]
 
     def fix(self, group: str) -> str:
         return self.groups[group]["fix"]
 
     def limit(self, group: str) -> float:
-        return self.groups[group]["rhs"]
+        return self.groups[group][RHS]
 
     def reason(self, project: str) -> str:
         return str(self.reasons[self.at[project]]) or "no reason recorded"
@@ -820,7 +901,7 @@ class _Formulation:
                                                           "max_projects"):
                 continue
             need = self.need(musts, group)
-            if not musts or need is None or need <= info["rhs"] + _TOL:
+            if not musts or need is None or need <= info[RHS] + _TOL:
                 continue
             _, kind, cols, coefs, *_ = self._rows[info["rows"][0]]
             touched = set(cols.tolist())
@@ -830,7 +911,7 @@ class _Formulation:
         if "min_projects" in active:
             outs = [f"must_not:{p}" for p, d in zip(self.ids, self.decision)
                     if d == "must_not" and f"must_not:{p}" in active]
-            if len(self.ids) - len(outs) < self.groups["min_projects"]["rhs"]:
+            if len(self.ids) - len(outs) < self.groups["min_projects"][RHS]:
                 out.append(["min_projects"] + outs)
         return out
 
@@ -1143,7 +1224,7 @@ def _empty_conflicts(form: _Formulation, active: set[str]) -> InfeasiblePortfoli
                             f"project can count towards it. {info['fix'][0].upper()}"
                             f"{info['fix'][1:]}.")
                 error = InfeasiblePortfolioError(f"No feasible portfolio: {sentence}")
-                error.conflicts = [infeasibility.Conflict(group, kind, info["description"])]
+                error.conflicts = [infeasibility.Conflict(group, kind, info[DESCRIPTION])]
                 error.sentences = [sentence]
                 return error
     return None
@@ -1201,10 +1282,13 @@ def select_portfolio(model: PortfolioModel, values: Mapping[str, float] | pd.Ser
     built = time.perf_counter()
     horizon = _horizon(model, start)
     value = _values(model, values)
-    form = _Formulation(model, value, horizon, budget_scale)
-    form.add_rules(model)
     drop = set([drop] if isinstance(drop, str) else drop)
-    unknown = sorted(drop - set(form.groups))
+    with _gc_paused():
+        form = _Formulation(model, value, horizon, budget_scale)
+        form.add_rules(model)
+        unknown = sorted(drop - set(form.groups))
+        if not unknown:
+            form.build(drop)
     if unknown:
         valid = list(form.groups)
         shown = ", ".join(valid[:40]) + (f" ... and {len(valid) - 40} more" if len(valid) > 40
@@ -1212,7 +1296,6 @@ def select_portfolio(model: PortfolioModel, values: Mapping[str, float] | pd.Ser
         raise ValidationError(f"Unknown constraint group(s) in drop: {', '.join(unknown)}. "
                               f"Choose from: {shown}.")
     active = set(form.groups) - drop
-    form.build(drop)
     build_seconds = time.perf_counter() - built
 
     empty = _empty_conflicts(form, active)
@@ -1230,6 +1313,12 @@ def select_portfolio(model: PortfolioModel, values: Mapping[str, float] | pd.Ser
         raise error
     n = len(form.ids)
     x, seconds = first.x, first.seconds
+    left = None if time_limit is None else time_limit - seconds
+    free = (form.decision[:n] == "auto") & (x[:n] == 0)
+    if (first.status == "optimal" and gap <= TIE_BREAK_GAP and free.any()
+            and (left is None or left > 0)):
+        x, extra = _tie_break(form, solver_name, x, left, gap)
+        seconds += extra
     objective = float(form.value @ x[:n])
     bound = first.bound
     if bound is None or not np.isfinite(bound):
@@ -1241,12 +1330,6 @@ def select_portfolio(model: PortfolioModel, values: Mapping[str, float] | pd.Ser
             bound, achieved = objective, 0.0
     else:
         achieved = None
-    left = None if time_limit is None else time_limit - seconds
-    free = [i for i in range(n) if form.decision[i] == "auto" and not x[i]]
-    if (first.status == "optimal" and gap <= TIE_BREAK_GAP and free
-            and (left is None or left > 0)):
-        x, extra = _tie_break(form, solver_name, x, left, gap)
-        seconds += extra
     for var, v in zip(form.columns, x):
         var.varValue = float(v)
     form.solution = x
@@ -1282,28 +1365,28 @@ def _result(form: _Formulation, x, status, objective, bound, gap, solver, second
         "name": projects["name"], "theme": projects["theme"], "owner": projects["owner"],
         "status": projects["status"], VALUE: form.value, COST: cost,
         SELECTED: chosen_mask, "decision": projects["decision"],
-        "decision_reason": projects["decision_reason"], "start": start_label,
-        "continues": continues}, index=projects.index)
+        "decision_reason": projects["decision_reason"], START: start_label,
+        CONTINUES: continues}, index=projects.index)
     starts = pd.Series({p: start_label[form.at[p]] for p in chosen}, dtype=object,
-                       name="start")
+                       name=START)
     starts.index.name = "project_id"
 
     budget = model.budget[horizon].to_numpy(float) * form.scale
     spend = form.cost.T @ x
     spend_table = pd.DataFrame({"budget": budget, "spend": spend}, index=pd.Index(
-        horizon, name="period"))
-    spend_table["slack"] = spend_table["budget"] - spend_table["spend"]
+        horizon, name=PERIOD))
+    spend_table[SLACK] = spend_table["budget"] - spend_table["spend"]
     use = form.demand @ x
-    capacity = pd.DataFrame({"pool": [k[0] for k in form.cap_keys],
-                             "period": [k[1] for k in form.cap_keys],
+    capacity = pd.DataFrame({POOL: [k[0] for k in form.cap_keys],
+                             PERIOD: [k[1] for k in form.cap_keys],
                              "capacity": form.cap_amount, "use": use})
-    capacity["slack"] = capacity["capacity"] - capacity["use"]
+    capacity[SLACK] = capacity["capacity"] - capacity["use"]
 
     groups = pd.DataFrame([
-        {GROUP: g, KIND: info[KIND], "description": info["description"],
+        {GROUP: g, KIND: info[KIND], DESCRIPTION: info[DESCRIPTION],
          "constraints": form.built.get(g, 0), "dropped": g in drop}
         for g, info in form.groups.items()],
-        columns=[GROUP, KIND, "description", "constraints", "dropped"])
+        columns=[GROUP, KIND, DESCRIPTION, "constraints", "dropped"])
     return PortfolioResult(status, tuple(chosen), objective, objective, bound, gap, solver,
                            seconds, tuple(horizon), table, spend_table, capacity,
                            model.settings.currency, form.problem, starts, groups,
