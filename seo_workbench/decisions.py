@@ -495,16 +495,7 @@ def explain_selection(model: PortfolioModel, values: Mapping[str, float] | pd.Se
     decision = projects[DECISION]
     reasons_sheet = projects["decision_reason"]
 
-    requires, excludes, partners = {}, {}, {}
-    deps = model.table("dependencies")
-    if deps is not None:
-        for a, kind, b in deps[["project_id", "kind", "other_id"]].itertuples(index=False):
-            if kind == "requires":
-                requires.setdefault(a, []).append(b)
-            else:
-                pairs = excludes if kind == "excludes" else partners
-                pairs.setdefault(a, []).append(b)
-                pairs.setdefault(b, []).append(a)
+    requires, excludes, partners = model.dependency_links()
     required_by = {}
     for a, needs in requires.items():
         for b in needs:

@@ -149,17 +149,10 @@ def _rules(model: PortfolioModel, values, start: str | None) -> _Rules:
         pools = tuple(k for k in amounts.index if k in table.columns)
         need = table.reindex(index=list(ids), columns=list(pools)).fillna(0.0).to_numpy(float)
         cap = amounts.reindex(list(pools)).to_numpy(float)
-    requires, excludes, partners, links = {}, {}, {}, []
+    requires, excludes, partners = model.dependency_links()
     deps = model.table("dependencies")
-    if deps is not None:
-        for a, kind, b in deps[["project_id", "kind", "other_id"]].itertuples(index=False):
-            links.append((a, kind, b))
-            if kind == "requires":
-                requires.setdefault(a, []).append(b)
-            else:
-                pairs = excludes if kind == "excludes" else partners
-                pairs.setdefault(a, []).append(b)
-                pairs.setdefault(b, []).append(a)
+    links = [] if deps is None else list(
+        deps[["project_id", "kind", "other_id"]].itertuples(index=False, name=None))
     table = model.table("groups")
     families = {}
     if table is not None:

@@ -145,6 +145,23 @@ class PortfolioModel:
             values = (values + 1.0) / 2.0
         return values.reindex(self.tables["projects"].index).astype(float).rename("value")
 
+    def dependency_links(self) -> tuple[dict, dict, dict]:
+        """The 'dependencies' sheet as adjacency lists: (requires, excludes, with).
+
+        ``requires[a]`` lists what *a* needs; ``excludes`` and ``with`` list both directions.
+        """
+        requires, excludes, partners = {}, {}, {}
+        deps = self.tables.get("dependencies")
+        if deps is not None:
+            for a, kind, b in deps[["project_id", "kind", "other_id"]].itertuples(index=False):
+                if kind == "requires":
+                    requires.setdefault(a, []).append(b)
+                else:
+                    pairs = excludes if kind == "excludes" else partners
+                    pairs.setdefault(a, []).append(b)
+                    pairs.setdefault(b, []).append(a)
+        return requires, excludes, partners
+
     def forced_decisions(self) -> pd.DataFrame:
         """Projects forced in ('must') or out ('must_not'), with the recorded reasons."""
         projects = self.tables["projects"]
