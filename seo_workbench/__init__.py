@@ -7,7 +7,7 @@ Data flows one way, each step a function returning an immutable result::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import charts, decisions, frontier, report, schema, weights
+from . import charts, decisions, frontier, report, robustness, schema, weights
 from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
 from .errors import (
@@ -57,6 +57,7 @@ __all__ = [
     "frontier",
     "read_workbook",
     "report",
+    "robustness",
     "sample_workbook",
     "schema",
     "score",

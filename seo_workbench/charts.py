@@ -24,9 +24,12 @@ __all__ = [
     "enable",
     "executive_weights_chart",
     "method_agreement_chart",
+    "portfolio_robustness_chart",
+    "rank_acceptability_chart",
     "rank_comparison_chart",
     "ranking_chart",
     "spend_budget_chart",
+    "tornado_chart",
     "value_cost_chart",
 ]
 
@@ -400,3 +403,136 @@ def decision_prices_chart(prices: pd.DataFrame, top: int = 15,
                  alt.Tooltip("value_lost:Q", format=",.3f", title="Value lost"),
                  alt.Tooltip("sentence:N", title="In words")],
     ).properties(width=420, height=alt.Step(20))
+
+
+ROBUSTNESS_COLOURS = alt.Scale(domain=["core", "borderline", "exterior"], range=[TEAL, GOLD, GREY])
+
+
+def _labels(ids, names) -> list[str]:
+    if names is None:
+        return [str(i) for i in ids]
+    return [f"{i}  {names.get(i, '')}".rstrip() for i in ids]
+
+
+def rank_acceptability_chart(smaa, names: pd.Series | None = None, top: int = 15,
+                             ranks: int = 15, title: str = "How often each project takes each "
+                             "rank") -> alt.Chart:
+    """Heatmap of SMAA-2 rank acceptabilities: project x rank, darker = more often.
+
+    The *top* projects by holistic acceptability are shown, ranks 1 to *ranks* and a last
+    column for every later rank together.
+    """
+    table = smaa.rank_acceptability
+    lead = smaa.holistic_acceptability.sort_values(ascending=False).index[:top]
+    shown = table.loc[lead]
+    ranks = min(int(ranks), table.shape[1])
+    columns = [str(r) for r in table.columns[:ranks]]
+    wide = shown.iloc[:, :ranks].set_axis(columns, axis=1)
+    if table.shape[1] > ranks:
+        later = f"{ranks + 1}+"
+        wide[later] = shown.iloc[:, ranks:].sum(axis=1)
+        columns.append(later)
+    wide.index = _labels(lead, names)
+    frame = wide.rename_axis(index="label", columns="rank").stack().rename(
+        "acceptability").reset_index()
+    base = alt.Chart(frame, title=alt.Title(title, subtitle=f"SMAA-2 rank acceptability over "
+                                            f"{smaa.samples:,} weight samples; each row sums "
+                                            f"to 100 %"))
+    cells = base.mark_rect().encode(
+        x=alt.X("rank:O", sort=columns, title="Rank (1 = best)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("label:N", sort=list(wide.index), title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("acceptability:Q", title="Share of samples",
+                        scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                        legend=alt.Legend(format=".0%")),
+        tooltip=[alt.Tooltip("label:N", title="Project"), alt.Tooltip("rank:O"),
+                 alt.Tooltip("acceptability:Q", format=".1%", title="Share of samples")])
+    text = base.transform_filter("datum.acceptability >= 0.05").mark_text(fontSize=9).encode(
+        x=alt.X("rank:O", sort=columns), y=alt.Y("label:N", sort=list(wide.index)),
+        text=alt.Text("acceptability:Q", format=".0%"),
+        color=alt.condition("datum.acceptability > 0.5", alt.value("white"),
+                            alt.value("#1d2733")))
+    return (cells + text).properties(width=30 * len(columns), height=alt.Step(18))
+
+
+def tornado_chart(tornado: pd.DataFrame, alternative: str | None = None,
+                  names: pd.Series | None = None, criteria_names: pd.Series | None = None,
+                  top: int = 10, title: str | None = None) -> alt.Chart:
+    """Tornado of score swings when each criterion's weight moves by +/- x %.
+
+    With *alternative*: one bar per criterion for that project, widest swing on top, the tick
+    at today's score. Without: the *top* projects by today's score, one thin bar per
+    criterion each, so the projects whose scores move most stand out.
+    """
+    change = tornado.attrs.get("change", None)
+    by = f"+/- {change:.0%}" if change is not None else "+/- x %"
+    frame = tornado.copy()
+    frame["low"] = frame[["score_low", "score_high"]].min(axis=1)
+    frame["high"] = frame[["score_low", "score_high"]].max(axis=1)
+    frame["criterion_name"] = (frame["criterion"].map(dict(criteria_names.items()))
+                               .fillna(frame["criterion"]) if criteria_names is not None
+                               else frame["criterion"])
+    tooltip = [alt.Tooltip("alternative_id:N", title="Project"),
+               alt.Tooltip("criterion_name:N", title="Criterion"),
+               alt.Tooltip("weight:Q", format=".1%", title="Weight today"),
+               alt.Tooltip("score:Q", format=".3f", title="Score today"),
+               alt.Tooltip("score_low:Q", format=".3f", title="Score, weight lower"),
+               alt.Tooltip("score_high:Q", format=".3f", title="Score, weight higher"),
+               alt.Tooltip("swing:Q", format="+.3f")]
+    x = alt.X("low:Q", title="Score", scale=alt.Scale(zero=False))
+    if alternative is not None:
+        frame = frame[frame["alternative_id"] == alternative].assign(
+            size=lambda f: (f["high"] - f["low"]))
+        order = frame.sort_values("size", ascending=False)["criterion_name"].tolist()
+        label = _labels([alternative], names)[0]
+        base = alt.Chart(frame, title=alt.Title(
+            title or f"What moves the score of {label}",
+            subtitle=f"each criterion's weight {by}, the others rescaled in proportion"))
+        y = alt.Y("criterion_name:N", sort=order, title=None)
+        bars = base.mark_bar(color=TEAL, size=18).encode(x=x, x2="high:Q", y=y,
+                                                          tooltip=tooltip)
+        today = base.mark_tick(color=NAVY, thickness=2, size=26).encode(x="score:Q", y=y)
+        return (bars + today).properties(width=480, height=alt.Step(30))
+    lead = (frame.drop_duplicates("alternative_id").sort_values("score", ascending=False)
+            ["alternative_id"].head(top).tolist())
+    frame = frame[frame["alternative_id"].isin(lead)]
+    labels = dict(zip(lead, _labels(lead, names)))
+    frame["label"] = frame["alternative_id"].map(labels)
+    base = alt.Chart(frame, title=alt.Title(
+        title or "How far each project's score swings with the weights",
+        subtitle=f"each criterion's weight {by}, the others rescaled in proportion; the dark "
+                 "tick is today's score"))
+    y = alt.Y("label:N", sort=[labels[p] for p in lead], title=None,
+              axis=alt.Axis(labelLimit=260))
+    bars = base.mark_bar(size=4).encode(
+        x=x, x2="high:Q", y=y, yOffset=alt.YOffset("criterion_name:N"),
+        color=alt.Color("criterion_name:N", title="Criterion"), tooltip=tooltip)
+    today = base.mark_tick(color=NAVY, thickness=2, size=26).encode(x="score:Q", y=y)
+    return (bars + today).properties(width=480, height=alt.Step(34))
+
+
+def portfolio_robustness_chart(robustness, title: str = "Core, borderline and exterior "
+                               "projects") -> alt.Chart:
+    """Bars of the share of scenarios whose optimal portfolio funds each project, by class."""
+    frame = robustness.to_frame().reset_index()
+    frame["label"] = frame["project_id"] + "  " + frame["name"].astype(str)
+    frame["today"] = frame["baseline"].map({True: "funded today", False: "not funded today"})
+    order = frame["label"].tolist()
+    subtitle = (f"share of {robustness.scenarios} weight scenarios in which the optimal "
+                f"portfolio funds the project; core: every scenario, exterior: none "
+                f"(an SMAA-style estimate of RPM's core index)")
+    if robustness.core_threshold < 1 or robustness.exterior_threshold > 0:
+        subtitle = (f"share of {robustness.scenarios} scenarios funding each project; core at "
+                    f">= {robustness.core_threshold:.0%}, exterior at <= "
+                    f"{robustness.exterior_threshold:.0%}")
+    return alt.Chart(frame, title=alt.Title(title, subtitle=_wrap(subtitle))).mark_bar().encode(
+        x=alt.X("share:Q", title="Share of scenarios funded",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("robustness:N", scale=ROBUSTNESS_COLOURS, title="Robustness"),
+        opacity=alt.Opacity("today:N", title=None, scale=alt.Scale(
+            domain=["funded today", "not funded today"], range=[1.0, 0.55])),
+        tooltip=[alt.Tooltip("project_id:N", title="Project"), alt.Tooltip("name:N"),
+                 alt.Tooltip("share:Q", format=".1%", title="Funded in"),
+                 alt.Tooltip("robustness:N"), alt.Tooltip("decision:N"),
+                 alt.Tooltip("today:N", title="Today")],
+    ).properties(width=480, height=alt.Step(13))
