@@ -690,10 +690,18 @@ def _draw_matrices(rng, arr: np.ndarray, uncertain: _Uncertain, count: int) -> n
     return matrices
 
 
-def _score_blocks(score_seed: np.random.SeedSequence, samples: int):
-    """(start, count, generator) per block of score draws; the same for the same seed."""
-    blocks = -(-samples // _SCORE_BLOCK)
-    for b, child in enumerate(score_seed.spawn(blocks)):
+def _block_seeds(score_seed: np.random.SeedSequence, samples: int) -> list:
+    """One seed per block of score draws.
+
+    Spawn once and keep them: a second spawn from the same sequence gives new children, and the
+    confidence factors must see the same draws.
+    """
+    return score_seed.spawn(-(-samples // _SCORE_BLOCK))
+
+
+def _score_blocks(seeds: list, samples: int):
+    """(start, count, generator) per block of score draws; the same for the same seeds."""
+    for b, child in enumerate(seeds):
         start = b * _SCORE_BLOCK
         yield start, min(_SCORE_BLOCK, samples - start), np.random.Generator(
             np.random.PCG64(child))
@@ -713,8 +721,8 @@ def sample_scores(matrix: pd.DataFrame, score_bounds, samples: int = 100,
     if uncertain is None:
         return np.repeat(arr[None], samples, axis=0)
     _, score_seed = _seed_sequence(seed).spawn(2)
-    return np.concatenate([_draw_matrices(rng, arr, uncertain, count)
-                           for _, count, rng in _score_blocks(score_seed, samples)])
+    return np.concatenate([_draw_matrices(rng, arr, uncertain, count) for _, count, rng in
+                           _score_blocks(_block_seeds(score_seed, samples), samples)])
 
 
 # -- kernels: scores for batches of weights ----------------------------------------------
@@ -1151,6 +1159,7 @@ def smaa(matrix: pd.DataFrame, objectives: Mapping[str, str], method: str = "wei
     uncertain = _check_score_bounds(score_bounds, problem.frame, problem.arr)
     sequence = _seed_sequence(seed)
     weight_seed, score_seed = sequence.spawn(2)
+    score_seeds = _block_seeds(score_seed, samples)
     W, how = _draw_weights(np.random.Generator(np.random.PCG64(weight_seed)), samples,
                            len(problem.criteria), bounds, order)
     m, n = problem.arr.shape
@@ -1166,7 +1175,7 @@ def smaa(matrix: pd.DataFrame, objectives: Mapping[str, str], method: str = "wei
                     tally.add(kernel(block), block)
                     bar.update(len(block))
             else:
-                for start, count, rng in _score_blocks(score_seed, samples):
+                for start, count, rng in _score_blocks(score_seeds, samples):
                     X = _draw_matrices(rng, problem.arr, uncertain, count)
                     block = W[start:start + count]
                     tally.add(_batch_scores(problem, X, block), block)
@@ -1175,7 +1184,7 @@ def smaa(matrix: pd.DataFrame, objectives: Mapping[str, str], method: str = "wei
             with np.errstate(invalid="ignore", divide="ignore"):
                 central = tally.first_weights / tally.first[:, None]
             central[tally.first <= 0] = np.nan
-            confidence = _confidence(problem, central, uncertain, score_seed, samples)
+            confidence = _confidence(problem, central, uncertain, score_seeds, samples)
     finally:
         bar.close()
     index = problem.alternatives
@@ -1191,7 +1200,7 @@ def smaa(matrix: pd.DataFrame, objectives: Mapping[str, str], method: str = "wei
                       MappingProxyType(dict(problem.options)), time.perf_counter() - started)
 
 
-def _confidence(problem, central, uncertain, score_seed, samples) -> np.ndarray:
+def _confidence(problem, central, uncertain, score_seeds, samples) -> np.ndarray:
     """SMAA-2 confidence factors: how often each alternative is first with its central weights."""
     m = len(problem.alternatives)
     confidence = np.full(m, np.nan)
@@ -1202,7 +1211,7 @@ def _confidence(problem, central, uncertain, score_seed, samples) -> np.ndarray:
         confidence[who] = _first_share(_Kernel(problem)(central[who]), who)
         return confidence
     held = np.zeros(who.size)
-    for _, count, rng in _score_blocks(score_seed, samples):
+    for _, count, rng in _score_blocks(score_seeds, samples):
         X = _draw_matrices(rng, problem.arr, uncertain, count)
         for i, a in enumerate(who):
             S = _batch_scores(problem, X, np.repeat(central[a][None], count, axis=0))
@@ -1921,7 +1930,7 @@ def portfolio_robustness(model, scenarios: int = 200, seed: int | None = None,
         ids = model.projects.index
         values = np.empty((scenarios, len(ids)))
         blocks = ([(0, scenarios, None)] if uncertain is None else
-                  _score_blocks(score_seed, scenarios))
+                  _score_blocks(_block_seeds(score_seed, scenarios), scenarios))
         for first, count, rng in blocks:
             X = (None if rng is None else _draw_matrices(rng, problem.arr, uncertain, count))
             for i in range(count):

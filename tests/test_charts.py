@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import pytest
 
 import seo_workbench as seo
@@ -66,3 +67,33 @@ def test_house_theme_is_registered():
     charts.enable()
     assert alt.theme.active == "seo_workbench"
     assert alt.renderers.active == "board"
+
+
+def test_robustness_charts(sample_model):
+    from seo_workbench import robustness
+
+    names = sample_model.projects["name"]
+    smaa = robustness.smaa(sample_model.scores, sample_model.objectives, samples=500, seed=1)
+    spec = charts.rank_acceptability_chart(smaa, names, top=10, ranks=8).to_dict()
+    assert {"rank", "label", "acceptability"} <= fields(spec)
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert len(values) == 10 * 9  # ten projects x (ranks 1..8 and "9+")
+    assert {v["rank"] for v in values} == {*map(str, range(1, 9)), "9+"}
+
+    tornado = robustness.tornado(sample_model.scores, sample_model.weights,
+                                 sample_model.objectives, change=0.1)
+    assert {"low", "high", "score", "criterion_name"} <= fields(
+        charts.tornado_chart(tornado, names=names, criteria_names=sample_model.criteria["name"])
+        .to_dict())
+    assert {"criterion_name", "low", "high"} <= fields(
+        charts.tornado_chart(tornado, "P38", names=names).to_dict())
+
+    twin = pd.DataFrame({"name": ["A", "B", "C"], "decision": ["must", "auto", "auto"],
+                         "baseline": [True, True, False], "share": [1.0, 0.4, 0.0],
+                         "robustness": ["core", "borderline", "exterior"]},
+                        index=pd.Index(["P1", "P2", "P3"], name="project_id"))
+    result = robustness.PortfolioRobustnessResult(twin, 1.0, 0.0, 10, 1, "weighted_sum",
+                                                  pd.DataFrame(), pd.DataFrame(), pd.Series())
+    spec = charts.portfolio_robustness_chart(result).to_dict()
+    assert {"share", "label", "robustness", "today"} <= fields(spec)
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["core", "borderline", "exterior"]
