@@ -409,8 +409,8 @@ def _draw_weights(rng, samples, n, bounds, order) -> tuple[np.ndarray, str]:
     if bounds is None:
         w = _dirichlet(rng, samples, n)
         if order is None:
-            return w, "uniform on the simplex (Dirichlet(1))"
-        return _apply_order(w, order), "uniform on the simplex in the given rank order"
+            return w, "uniform on the simplex, Dirichlet(1)"
+        return _apply_order(w, order), "uniform on the simplex, in the given rank order"
     lows, highs = bounds
     if lows.sum() >= 1 - _BOUND_TOLERANCE or highs.sum() <= 1 + _BOUND_TOLERANCE:
         point = lows if lows.sum() >= 1 - _BOUND_TOLERANCE else highs
@@ -419,7 +419,7 @@ def _draw_weights(rng, samples, n, bounds, order) -> tuple[np.ndarray, str]:
             raise ValidationError(
                 "weight_bounds and weight_order cannot be met together: the bounds fix every "
                 "weight, and not in the given order. Widen the bounds or drop the order.")
-        return np.tile(point, (samples, 1)), "fixed by the bounds (a single weight vector)"
+        return np.tile(point, (samples, 1)), "fixed by the bounds: a single weight vector"
 
     def candidates(count):
         if order is None:
@@ -442,12 +442,12 @@ def _draw_weights(rng, samples, n, bounds, order) -> tuple[np.ndarray, str]:
             batch = batch[kept(batch)]
             found.append(batch)
             have += len(batch)
-        how = "uniform within the bounds (rejection sampling"
-        how += ", in the given rank order)" if order is not None else ")"
+        how = "uniform within the bounds, by rejection sampling"
+        how += " in the given rank order" if order is not None else ""
         return np.concatenate(found)[:samples], how
     w = _hit_and_run(rng, samples, lows, highs, order)
-    how = (f"uniform within the bounds by hit-and-run (rejection would keep only "
-           f"{rate:.2%} of draws)")
+    how = (f"uniform within the bounds, by hit-and-run: rejection would keep only "
+           f"{rate:.2%} of draws")
     return w, how
 
 
@@ -1780,7 +1780,7 @@ class PortfolioRobustnessResult:
             f"The portfolio was optimised again for {self.scenarios} scenarios of the weights"
             + (f" and of {self.uncertain_cells} uncertain scores" if self.uncertain_cells
                else "")
-            + f" ({self.weight_sampler}).",
+            + f" (weights drawn {self.weight_sampler}).",
             f"Core, funded in {_threshold_words(self.core_threshold, True)} (and every project "
             f"the board made a must): {len(core)} projects"
             + (f": {_listing(core, names)}." if core else "."),
@@ -2033,7 +2033,8 @@ def describe_robustness(robustness: PortfolioRobustnessResult | None = None,
     if robustness is not None:
         r = robustness
         sentences.append(
-            f"Over {r.scenarios} scenarios of the weights ({r.weight_sampler}), {len(r.core)} "
+            f"Over {r.scenarios} scenarios of the weights (drawn {r.weight_sampler}), "
+            f"{len(r.core)} "
             f"projects are funded every time (core), {len(r.exterior)} never (exterior) and "
             f"{len(r.borderline)} only in some (borderline).")
         border = [p for p in r.borderline]

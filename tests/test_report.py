@@ -20,8 +20,8 @@ from seo_workbench.report import find_chromium
 pytestmark = pytest.mark.slow
 # alignment: consensus gauge, heatmap, executive weights; portfolio: method agreement, rank
 # comparison, ranking, value vs cost, spend vs budget, capacity heatmap, Gantt, frontier,
-# decision prices
-CHARTS = 12
+# decision prices; robustness: core/borderline/exterior, rank acceptability, tornado
+CHARTS = 15
 
 
 class Scripts(HTMLParser):
@@ -65,7 +65,8 @@ def test_run_folder_contents(sample_run):
     out, result = sample_run
     assert result.run_dir.parent == out / "2027Q1"
     names = {p.name for p in result.run_dir.iterdir()}
-    assert {"01_align_executives.ipynb", "02_select_portfolio.ipynb", "board.html",
+    assert {"01_align_executives.ipynb", "02_select_portfolio.ipynb",
+            "03_test_robustness.ipynb", "board.html",
             "selection.csv", "alignment.json", "manifest.json"} <= names
     selection = pd.read_csv(result.run_dir / "selection.csv")
     assert selection["selected"].sum() == result.manifest["solver"]["selected"]
@@ -119,7 +120,11 @@ def test_board_html_is_self_contained(sample_run):
                     "Funded projects", "Decisions forced by the board",
                     "Does the choice of method matter?", "Appendix: the working",
                     "What the budget buys: the efficient frontier", "What each decision costs",
-                    "Why in, why out", "Capacity use"):
+                    "Why in, why out", "Capacity use",
+                    "Robustness: what if our weights are a bit off?",
+                    "Core, borderline and exterior projects", "The borderline projects",
+                    "How firmly the ranking holds", "Rank acceptability",
+                    "What moves the scores: the tornado", "How far each weight can move"):
         assert heading in text
 
 
