@@ -889,31 +889,38 @@ class _RankTally:
         self.first = np.zeros(m)
         self.first_weights = np.zeros((m, n))
         self.positions = np.arange(m)
+        self.ranks_ascending = self.positions[::-1].copy()  # 0-based rank of position q
+        self._gaps = self._close = self._index = None
 
     def add(self, S: np.ndarray, W: np.ndarray) -> None:
-        m = self.m
-        order = np.argsort(S, axis=1)[:, ::-1]
+        m, c = self.m, len(S)
+        # Ascending order throughout, so no reversed copies: position q ascending is rank
+        # m - q. Work buffers are kept between chunks (fresh pages cost more than the sums).
+        if self._gaps is None or len(self._gaps) < c:
+            self._gaps = np.empty((c, max(m - 1, 1)))
+            self._close = np.empty((c, max(m - 1, 1)), dtype=bool)
+            self._index = np.empty((c, m), dtype=np.int64)
+        order = np.argsort(S, axis=1)
         ordered = np.take_along_axis(S, order, axis=1)
         scale = np.maximum(np.abs(ordered[:, 0]), np.abs(ordered[:, -1]))
-        ties = (ordered[:, :-1] - ordered[:, 1:]) <= (_TIE_TOLERANCE * scale)[:, None]
-        tied_rows = ties.any(axis=1) if m > 1 else np.zeros(len(S), dtype=bool)
-        clean = ~tied_rows
-        if clean.all():
-            plain = order
-        else:
-            plain = order[clean]
+        gaps = np.subtract(ordered[:, 1:], ordered[:, :-1], out=self._gaps[:c, :m - 1])
+        close = np.less_equal(gaps, (_TIE_TOLERANCE * scale)[:, None],
+                              out=self._close[:c, :m - 1])
+        tied_rows = close.any(axis=1) if m > 1 else np.zeros(c, dtype=bool)
+        clean = None if not tied_rows.any() else ~tied_rows
+        plain = order if clean is None else order[clean]
         if len(plain):
-            index = plain * m
-            index += self.positions
+            index = np.multiply(plain, m, out=self._index[:len(plain)])
+            index += self.ranks_ascending
             self.counts += np.bincount(index.ravel(), minlength=m * m)
-            leaders = plain[:, 0]
+            leaders = plain[:, -1]
             self.first += np.bincount(leaders, minlength=m)
-            weights = W if clean.all() else W[clean]
+            weights = W if clean is None else W[clean]
             for j in range(W.shape[1]):
                 self.first_weights[:, j] += np.bincount(leaders, weights=weights[:, j],
                                                         minlength=m)
-        if tied_rows.any():
-            self._add_ties(order[tied_rows], ties[tied_rows], W[tied_rows])
+        if clean is not None:
+            self._add_ties(order[tied_rows][:, ::-1], close[tied_rows][:, ::-1], W[tied_rows])
 
     def _add_ties(self, order, ties, W) -> None:
         m, t = self.m, len(order)
