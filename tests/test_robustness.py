@@ -490,3 +490,12 @@ def test_chapter_parameters_are_checked():
         rb.check_parameters(weight_spread="anywhere")
     with pytest.raises(ValidationError, match="scenarios"):
         rb.check_parameters(scenarios=0)
+
+
+def test_a_text_progress_bar_goes_to_stderr_only_when_asked(capsys):
+    matrix, objectives, _ = make_matrix(8)
+    rb.smaa(matrix, objectives, samples=300, seed=1)
+    assert capsys.readouterr() == ("", "")  # the package never prints
+    rb.smaa(matrix, objectives, samples=300, seed=1, progress="text")
+    out, err = capsys.readouterr()
+    assert out == "" and "SMAA" in err
