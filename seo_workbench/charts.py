@@ -507,7 +507,8 @@ def tornado_chart(tornado: pd.DataFrame, alternative: str | None = None,
         x=x, x2="high:Q", y=y, yOffset=alt.YOffset("criterion_name:N"),
         color=alt.Color("criterion_name:N", title="Criterion"), tooltip=tooltip)
     today = base.mark_tick(color=NAVY, thickness=2, size=26).encode(x="score:Q", y=y)
-    return (bars + today).properties(width=480, height=alt.Step(34))
+    # A fixed height: with yOffset, a step would size each criterion's sub-band, not the row.
+    return (bars + today).properties(width=480, height=34 * len(lead))
 
 
 def portfolio_robustness_chart(robustness, title: str = "Core, borderline and exterior "
