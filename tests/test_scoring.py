@@ -361,7 +361,9 @@ def test_ties_share_the_lowest_rank(make_problem, method):
     tied = result.ranks.iloc[[4, 8, 17, 29]]
     assert tied.nunique() == 1
     assert (result.ranks == tied.iloc[0] + 4).any() or tied.iloc[0] + 4 > len(matrix)
-    assert result.ranks.tolist() == result.scores.rank(ascending=False, method="min").tolist()
+    # Identical rows can differ in the last bit (SIMD sums); ranks treat them as tied.
+    expected = result.scores.round(12).rank(ascending=False, method="min")
+    assert result.ranks.tolist() == expected.astype(int).tolist()
 
 
 def test_scores_equal_up_to_rounding_are_tied():
