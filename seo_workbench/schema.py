@@ -18,9 +18,10 @@ __all__ = [
 ]
 
 # Column kinds. "id" is a non-blank text key; "ref:projects" and "ref:criteria" name ids that
-# must exist in that sheet; "period" names a label from settings.periods.
+# must exist in that sheet; "period" names a label from settings.periods; "quarter" is a
+# calendar quarter (2028Q2) or a date, stored as its quarter label, and may lie outside them.
 TEXT, NUMBER, INTEGER, CHOICE, ID = "text", "number", "integer", "choice", "id"
-PROJECT_REF, CRITERION_REF, PERIOD = "ref:projects", "ref:criteria", "period"
+PROJECT_REF, CRITERION_REF, PERIOD, QUARTER = "ref:projects", "ref:criteria", "period", "quarter"
 
 
 def _fmt(number: float) -> str:
@@ -67,6 +68,8 @@ class Column:
             return "a criterion_id from sheet 'criteria'"
         if self.kind == PERIOD:
             return "a period label from settings 'periods'"
+        if self.kind == QUARTER:
+            return "a quarter such as 2028Q2, or a date (YYYY-MM-DD)"
         return "text" if self.kind == TEXT else "a non-blank id"
 
 
@@ -230,6 +233,10 @@ SHEETS: tuple[Sheet, ...] = (
            blank_ok=True, minimum=0),
         _c("max_spend", NUMBER, "Maximum absolute spend over the horizon.", required=False,
            blank_ok=True, minimum=0),
+        _c("target_share", NUMBER, "The share of spend the strategy intends for the theme (its "
+           "strategic weight), 0..1, within min_share..max_share. Drift is measured against it; "
+           "blank = the middle of min_share and max_share. The optimiser does not use it.",
+           required=False, blank_ok=True, minimum=0, maximum=1, example="0.25"),
     )),
     Sheet("judgements", "Executives' pairwise comparisons of criteria (AHP, Saaty scale).", (
         _c("executive", ID, "Who made the judgement.", example="Chief Financial Officer"),
@@ -246,10 +253,14 @@ SHEETS: tuple[Sheet, ...] = (
         _c("weight", NUMBER, "Voting weight >= 0 (default 1).", required=False, blank_ok=True,
            minimum=0, default=1, example="1"),
     )),
-    Sheet("status", "Quarterly execution status of in-flight projects.", (
+    Sheet("status", "Quarterly execution status of in-flight projects: one row per project "
+          "and reporting quarter. The plan for a quarter's spend is its planned_spend (the "
+          "approved baseline); what remains to be spent is forecast_to_complete, or else the "
+          "project's remaining costs in sheet 'costs' from the first planning period after "
+          "the report.", (
         _c("project_id", PROJECT_REF, "Project reported on.", example="P40"),
-        _c("period", ID, "Reporting quarter (may precede the planning periods).",
-           example="2026Q4"),
+        _c("period", ID, "Reporting quarter (may precede the planning periods). Write quarters "
+           "as 2026Q4 so that they sort in time.", example="2026Q4"),
         _c("actual_spend", NUMBER, "Spend in the quarter.", required=False, blank_ok=True,
            example="350000"),
         _c("percent_complete", NUMBER, "Percent complete, 0..100.", required=False,
@@ -261,6 +272,36 @@ SHEETS: tuple[Sheet, ...] = (
         _c("realised_benefit", NUMBER, "Benefit realised to date.", required=False,
            blank_ok=True),
         _c("note", TEXT, "Owner's note.", required=False, blank_ok=True),
+        _c("planned_spend", NUMBER, "Spend the approved plan (baseline) puts in the quarter; "
+           "spend against plan compares actual_spend with it. Blank = no plan for the quarter.",
+           required=False, blank_ok=True, minimum=0, example="320000"),
+        _c("forecast_to_complete", NUMBER, "Spend still needed to finish the project, as the "
+           "owner forecasts it at the end of the quarter. Blank = the project's remaining "
+           "costs in sheet 'costs'. Estimate at completion = spend to date + this.",
+           required=False, blank_ok=True, minimum=0, example="1200000"),
+        _c("next_quarter_benefit", NUMBER, "Benefit the owner expects to realise in the next "
+           "quarter. The next report's realised_benefit shows what came, which measures the "
+           "owner's forecast accuracy.", required=False, blank_ok=True, example="60000"),
+    )),
+    Sheet("benefits", "Benefits register: each benefit a project promises, the KPI that "
+          "measures it, and who answers for it.", (
+        _c("benefit_id", ID, "Unique short id of the benefit.", example="B01"),
+        _c("project_id", PROJECT_REF, "Project that delivers the benefit.", example="P02"),
+        _c("kpi", TEXT, "Key performance indicator that measures the benefit.",
+           example="Smart meters installed"),
+        _c("unit", TEXT, "Unit of the KPI.", required=False, blank_ok=True, example="meters"),
+        _c("baseline", NUMBER, "KPI value before the project.", example="0"),
+        _c("target", NUMBER, "KPI value the project promises (above or below the baseline).",
+           example="120000"),
+        _c("target_date", QUARTER, "When the target is due: a quarter (2028Q2) or a date, "
+           "which counts as the quarter it falls in. It may lie beyond the planning periods.",
+           example="2028Q2"),
+        _c("owner", TEXT, "Who answers for the benefit. Blank = the project's owner.",
+           required=False, blank_ok=True, example="M. Lindqvist"),
+        _c("current", NUMBER, "Latest measured KPI value. Blank = not yet measured.",
+           required=False, blank_ok=True, example="41000"),
+        _c("value", NUMBER, "Money value of the benefit when the target is met, in the "
+           "workbook currency.", required=False, blank_ok=True, example="450000"),
     )),
 )
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import pandas as pd
 
 from . import schema
-from .schema import CHOICE, CRITERION_REF, INTEGER, NUMBER, PERIOD, PROJECT_REF
+from .schema import CHOICE, CRITERION_REF, INTEGER, NUMBER, PERIOD, PROJECT_REF, QUARTER
 
-__all__ = ["Problem", "RawSheet", "ValidationReport", "check_sheets", "start_window"]
+__all__ = ["Problem", "RawSheet", "ValidationReport", "check_sheets", "quarter_label",
+           "start_window"]
 
 ERROR, WARNING = "error", "warning"
 ROW = "_row"  # Excel row number of each data row, kept beside the data while validating
@@ -163,6 +165,34 @@ def _not_a_number(value) -> tuple[str, str]:
     return f"text {_show(value)}", "Type a plain number without units or thousands separators."
 
 
+_QUARTER = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*Q([1-4])\s*$", re.I)
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+
+
+def quarter_label(value) -> str | None:
+    """The calendar quarter of a cell, as '2028Q2': from a quarter label or a date; else None.
+
+    >>> quarter_label("2028 q2"), quarter_label("2028-08-31"), quarter_label(datetime.date(2027, 1, 5))
+    ('2028Q2', '2028Q3', '2027Q1')
+    >>> quarter_label("next spring") is None
+    True
+    """
+    if isinstance(value, datetime.date):
+        return f"{value.year}Q{(value.month - 1) // 3 + 1}"
+    text = str(value)
+    match = _QUARTER.match(text)
+    if match:
+        return f"{match[1]}Q{match[2]}"
+    match = _ISO_DATE.match(text)
+    if match:
+        try:
+            day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+        return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return None
+
+
 def _text(value) -> str:
     if _blank(value):
         return ""
@@ -195,6 +225,13 @@ def _convert_cell(check: _Checker, sheet: str, row: int, col: schema.Column, val
                       "Correct the value; negative amounts are not allowed here."
                       if col.minimum == 0 and number < 0 else "Correct the value.")
         return number
+    if col.kind == QUARTER:
+        label = quarter_label(value)
+        if label is None:
+            check.add(sheet, row, col.name, col.expected, _show(value),
+                      "Write the quarter as 2028Q2, or a date as 2028-06-30.")
+            return ""
+        return label
     text = _text(value)
     if col.kind == CHOICE:
         lowered = text.lower().replace("-", "_").replace(" ", "_")
@@ -478,7 +515,8 @@ def check_sheets(source: str, sheets: dict[str, RawSheet]) -> tuple[ValidationRe
                        ("demand", ["project_id", "pool", "period"]),
                        ("groups", ["group", "project_id"]), ("themes", ["theme"]),
                        ("judgements", ["executive", "criterion_a", "criterion_b"]),
-                       ("executives", ["executive"]), ("status", ["project_id", "period"])):
+                       ("executives", ["executive"]), ("status", ["project_id", "period"]),
+                       ("benefits", ["benefit_id"])):
         if tables.get(name) is not None:
             _check_unique(check, name, tables[name], keys, " / ".join(keys))
     _check_demand_pools(check, tables)
@@ -486,6 +524,7 @@ def check_sheets(source: str, sheets: dict[str, RawSheet]) -> tuple[ValidationRe
     _check_groups(check, tables)
     _check_themes(check, tables, projects)
     _check_judgements(check, tables)
+    _check_benefits(check, tables)
 
     typed = {k: v for k, v in tables.items() if v is not None}
     typed["settings"] = {k: v for k, v in settings.items() if not k.startswith("_")}
@@ -843,6 +882,18 @@ def _check_themes(check, tables, projects):
         if slo > shi:
             check.add("themes", row, "max_spend", f"a value >= min_spend ({slo:g})", _show(shi),
                       f"Correct the spend limits of theme {theme!r}.")
+    for row, theme, lo, hi, target in zip(themes[ROW], themes["theme"], themes["min_share"],
+                                          themes["max_share"], themes["target_share"]):
+        if (not math.isnan(lo) and target < lo) or (not math.isnan(hi) and target > hi):
+            band = f"{'0' if math.isnan(lo) else f'{lo:g}'}..{'1' if math.isnan(hi) else f'{hi:g}'}"
+            check.add("themes", row, "target_share", f"a share within min_share..max_share "
+                      f"({band})", _show(target), f"Correct the target or the band of theme "
+                      f"{theme!r}.")
+    targets = themes["target_share"]
+    if targets.notna().all() and len(targets) and abs(targets.sum() - 1) > 1e-6:
+        check.warn("themes", None, "target_share", "target shares that sum to 1",
+                   f"target shares summing to {targets.sum():g}",
+                   "Drift is measured against them renormalised to sum to 1.")
     total = themes["min_share"].fillna(0).sum()
     if total > 1 + 1e-9:
         check.add("themes", None, "min_share", "minimum shares that sum to at most 1",
@@ -881,3 +932,15 @@ def _check_judgements(check, tables):
                 check.warn("executives", row, "executive", "an executive from 'judgements'",
                            f"{who!r}", "The weight is unused.")
 
+
+def _check_benefits(check, tables):
+    """A benefit's target differs from its baseline, so progress towards it is defined."""
+    benefits = tables.get("benefits")
+    if benefits is None:
+        return
+    for row, bid, base, target in zip(benefits[ROW], benefits["benefit_id"],
+                                      benefits["baseline"], benefits["target"]):
+        if not math.isnan(base) and base == target:
+            check.add("benefits", row, "target", f"a target different from the baseline "
+                      f"({base:g})", _show(target), f"Give {bid!r} the KPI value it promises "
+                      "to reach.")

@@ -219,7 +219,7 @@ class PortfolioModel:
         lines = [("projects", len(self.tables["projects"]),
                   f"{status.get('proposed', 0)} proposed, {status.get('in_flight', 0)} in flight")]
         for name in ("criteria", "budget", "capacity", "demand", "dependencies", "groups",
-                     "themes", "judgements", "status"):
+                     "themes", "judgements", "status", "benefits"):
             frame = self.tables.get(name)
             if frame is not None:
                 lines.append((name, len(frame), _SUMMARY_NOTES.get(name, lambda f: "")(frame)))
@@ -247,6 +247,7 @@ _SUMMARY_NOTES = {
     "groups": lambda f: f"{f['group'].nunique()} groups",
     "judgements": lambda f: f"{f['executive'].nunique()} executives",
     "status": lambda f: ", ".join(sorted(f["period"].unique())),
+    "benefits": lambda f: f"{f['project_id'].nunique()} projects",
 }
 
 

@@ -47,7 +47,8 @@ def test_sample_is_realistic_and_interesting(sample_model):
     assert 3 <= sample_model.table("capacity")["pool"].nunique() <= 4
     assert set(sample_model.table("dependencies")["kind"]) == {"requires", "excludes", "with"}
     assert 3 <= sample_model.table("judgements")["executive"].nunique() <= 5
-    assert sample_model.table("status")["period"].nunique() == 2
+    assert sample_model.table("status")["period"].nunique() == 3
+    assert sample_model.table("benefits")["project_id"].nunique() >= 8
     # Asking for more than the budget is what makes selection a decision.
     assert sample_model.costs.to_numpy().sum() > 1.3 * sample_model.budget.sum()
 

@@ -164,6 +164,9 @@ THEME_RULES = {
     NZ: (0.15, 0.35, 8_000_000, None),
     EFF: (0.05, 0.30, None, None),
 }
+# The strategy's intended share of spend per theme (sheet 'themes', target_share): drift is
+# measured against it.
+TARGET_SHARE = {CX: 0.20, RES: 0.30, DIG: 0.20, NZ: 0.20, EFF: 0.10}
 
 CRITERIA = [
     # criterion_id, name, objective, weight
@@ -283,25 +286,64 @@ COMMENTS = {
 }
 SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45}
 
-# Execution status of in-flight projects in the two quarters before the plan:
-# project_id: (rag 2026Q3, rag 2026Q4, note 2026Q3, note 2026Q4, benefits already flowing?)
+# Execution status of in-flight projects in the three quarters before the plan:
+# project_id: (rag, note) for 2026Q2, 2026Q3, 2026Q4, and whether benefits are already flowing.
 STATUS = {
-    "P02": ("green", "amber", "", "Meter supply delayed by 6 weeks; installer crews re-planned.",
-            True),
-    "P07": ("green", "green", "", "Two of three contact centres migrated.", False),
-    "P12": ("amber", "amber", "Ground conditions on the Ashcombe Road section worse than surveyed.",
-            "Contingency drawn down to 20%.", True),
-    "P17": ("green", "green", "", "", True),
-    "P21": ("amber", "red", "Key data engineers moved to the ERP cut-over.",
-            "Re-baseline needed: vendor migration tooling failed acceptance.", False),
-    "P22": ("green", "amber", "", "Payroll module slips one quarter.", False),
-    "P31": ("green", "green", "First 120 vans delivered.", "", True),
-    "P34": ("green", "green", "", "Savings ahead of plan at Kelbrook pumping station.", True),
-    "P41": ("red", "amber", "Data migration defects above tolerance.",
-            "Recovery plan approved; defect rate falling.", False),
-    "P44": ("green", "green", "", "", True),
+    "P02": ((("green", "Installer framework signed."), ("green", ""),
+             ("amber", "Meter supply delayed by 6 weeks; installer crews re-planned.")), True),
+    "P07": ((("green", ""), ("green", ""),
+             ("green", "Two of three contact centres migrated.")), False),
+    "P12": ((("green", "Ashcombe Road section mobilised."),
+             ("amber", "Ground conditions on the Ashcombe Road section worse than surveyed."),
+             ("amber", "Contingency drawn down to 20%.")), True),
+    "P17": ((("green", ""), ("green", ""), ("green", "")), True),
+    "P21": ((("green", "Vendor selected for the migration tooling."),
+             ("amber", "Key data engineers moved to the ERP cut-over."),
+             ("red", "Re-baseline needed: vendor migration tooling failed acceptance.")), False),
+    "P22": ((("green", ""), ("green", ""), ("amber", "Payroll module slips one quarter.")),
+            False),
+    "P31": ((("green", "Charging at the first three depots live."),
+             ("green", "First 120 vans delivered."), ("green", "")), True),
+    "P34": ((("green", ""), ("green", ""),
+             ("green", "Savings ahead of plan at Kelbrook pumping station.")), True),
+    "P41": ((("amber", "Data cleansing behind plan."),
+             ("red", "Data migration defects above tolerance."),
+             ("amber", "Recovery plan approved; defect rate falling.")), False),
+    "P44": ((("green", ""), ("green", ""), ("green", "")), True),
 }
-STATUS_PERIODS = ["2026Q3", "2026Q4"]
+STATUS_PERIODS = ["2026Q2", "2026Q3", "2026Q4"]
+# Owner's next-quarter benefit forecast / what came: their habitual optimism (1 = calibrated).
+OPTIMISM = {"M. Lindqvist": 1.4, "J. Brennan": 1.0, "C. Byrne": 1.2, "K. Mehta": 1.0,
+            "H. Duarte": 1.0, "F. Haddad": 1.0}
+# Actual spend / planned spend in a quarter, by that quarter's RAG.
+OVERRUN = {"green": (0.93, 1.04), "amber": (1.04, 1.14), "red": (1.12, 1.28)}
+# Projects whose owners leave forecast_to_complete blank (the remaining costs count instead).
+NO_FORECAST_TO_COMPLETE = {"P17", "P44"}
+
+# The benefits register: benefit_id, project_id, kpi, unit, baseline, target, target date,
+# owner (blank = the project's owner), current KPI value (None = not measured yet), share of
+# the project's benefit it carries (None = no money value recorded).
+BENEFITS = [
+    ("B01", "P02", "Smart meters installed", "meters", 0, 180_000, "2027Q4", "", 96_000, 0.7),
+    ("B02", "P02", "Estimated bills", "% of bills", 38, 5, "2028Q2", "H. Duarte", 24, 0.3),
+    ("B03", "P07", "Calls answered within 60 seconds", "% of calls", 71, 90, "2027Q2", "", 78,
+     1.0),
+    ("B04", "P12", "Bursts on trunk mains", "bursts a year", 64, 30, "2028Q4", "", 51, 1.0),
+    ("B05", "P17", "Leakage", "Ml/day", 142, 118, "2028Q2", "", 133, 1.0),
+    ("B06", "P21", "Management reports on the data platform", "% of reports", 0, 100,
+     "2027Q4", "", 22, None),
+    ("B07", "P21", "Data engineering run cost", "EUR a year", 2_400_000, 1_500_000, "2028Q2",
+     "E. Novak", None, 1.0),
+    ("B08", "P22", "Month-end close", "working days", 9, 4, "2027-09-30", "F. Haddad", 9, 1.0),
+    ("B09", "P31", "Electric vans in the fleet", "vans", 0, 320, "2027Q2", "", 190, 0.4),
+    ("B10", "P31", "Fleet emissions", "tCO2e a year", 5_200, 3_900, "2027Q4", "N. Jansen",
+     4_700, 0.6),
+    ("B11", "P34", "Pumping energy", "GWh a year", 96, 84, "2028Q1", "", 91, 1.0),
+    ("B12", "P41", "Billing systems in use", "systems", 4, 1, "2027Q4", "", 4, None),
+    ("B13", "P41", "Billing cost per customer", "EUR a year", 11.4, 8.9, "2028Q2", "", None,
+     1.0),
+    ("B14", "P44", "Unplanned pump outages", "outages a year", 120, 70, "2027Q4", "", 95, 1.0),
+]
 RAG_BENEFIT_FACTOR = {"green": 1.0, "amber": 0.92, "red": 0.8}
 
 
@@ -497,23 +539,48 @@ def consistency_ratio(judgements: pd.DataFrame) -> float:
 
 
 def make_status(rng: np.random.Generator, costs, benefits) -> list[tuple]:
-    """Two quarters of status reports per in-flight project, consistent with remaining cost."""
+    """Three quarters of status reports per in-flight project, consistent with remaining cost.
+
+    Spend runs over or under its plan by the quarter's RAG (OVERRUN); realised benefit grows
+    from quarter to quarter; each owner forecasts next quarter's benefit with their habitual
+    optimism (OPTIMISM), so the owners' forecast accuracy differs.
+    """
+    owner = {p[0]: p[2] for p in PROJECTS}
     rows = []
-    for pid, (rag3, rag4, note3, note4, flowing) in STATUS.items():
+    for pid, (reports, flowing) in STATUS.items():
         remaining = sum(costs[pid])
         done = rng.uniform(0.35, 0.6)  # share of the whole project done by end of 2026Q4
         spent_before = remaining * done / (1 - done)
-        q4 = round_to(spent_before * rng.uniform(0.18, 0.26), 1000)
-        q3 = round_to(spent_before * rng.uniform(0.16, 0.24), 1000)
-        pct4 = round(100 * done)
-        pct3 = round(100 * (spent_before - q4) / (spent_before + remaining))
-        fc3 = round_to(benefits[pid] * RAG_BENEFIT_FACTOR[rag3], 10_000)
-        fc4 = round_to(benefits[pid] * RAG_BENEFIT_FACTOR[rag4], 10_000)
+        spend = [round_to(spent_before * rng.uniform(0.14, 0.22), 1000) for _ in STATUS_PERIODS]
+        whole = spent_before + remaining
+        to_date = [spent_before - sum(spend[i + 1:]) for i in range(len(spend))]
         real4 = round_to(benefits[pid] * rng.uniform(0.05, 0.12), 1000) if flowing else 0
-        real3 = round_to(real4 * rng.uniform(0.4, 0.7), 1000)
-        rows.append((pid, "2026Q3", q3, pct3, rag3, fc3, real3, note3))
-        rows.append((pid, "2026Q4", q4, pct4, rag4, fc4, real4, note4))
+        share3, share2 = rng.uniform(0.55, 0.75), rng.uniform(0.2, 0.4)
+        realised = [round_to(real4 * share2, 1000), round_to(real4 * share3, 1000), real4]
+        gains = [b - a for a, b in zip(realised, realised[1:])]
+        gains.append(round_to(gains[-1] * rng.uniform(1.0, 1.3), 1000))  # 2027Q1, not reported
+        if pid == "P21":  # promised first savings that the red quarter did not deliver
+            gains = [0, 40_000, 60_000]
+        for i, (period, (rag, note)) in enumerate(zip(STATUS_PERIODS, reports)):
+            low, high = OVERRUN[rag]
+            planned = round_to(spend[i] / rng.uniform(low, high), 1000)
+            later = sum(spend[i + 1:])
+            ftc = (None if pid in NO_FORECAST_TO_COMPLETE else
+                   round_to((remaining + later) * (1 if i == 2 else rng.uniform(0.9, 1.0)),
+                            1000))
+            next_benefit = round_to(gains[i] * OPTIMISM[owner[pid]] * rng.uniform(0.95, 1.05),
+                                    1000)
+            forecast = round_to(benefits[pid] * RAG_BENEFIT_FACTOR[rag], 10_000)
+            rows.append((pid, period, spend[i], round(100 * to_date[i] / whole), rag, forecast,
+                         realised[i], note, planned, ftc, next_benefit))
     return rows
+
+
+def make_benefits_register(benefits) -> list[tuple]:
+    """The benefits register: BENEFITS with each benefit's money value."""
+    return [(bid, pid, kpi, unit, base, target, due, owner, current,
+             None if share is None else round_to(benefits[pid] * share, 10_000))
+            for bid, pid, kpi, unit, base, target, due, owner, current, share in BENEFITS]
 
 
 def fmt(value) -> str:
@@ -567,13 +634,18 @@ def generate() -> None:
               + [(a, "with", b) for a, b in WITH])
     write_csv("groups", ["group", "project_id", "max_selected"],
               [(group, pid, k) for group, (k, members) in GROUPS.items() for pid in members])
-    write_csv("themes", ["theme", "min_share", "max_share", "min_spend", "max_spend"],
-              [(theme, *THEME_RULES[theme]) for theme in THEMES])
+    write_csv("themes", ["theme", "min_share", "max_share", "min_spend", "max_spend",
+                         "target_share"],
+              [(theme, *THEME_RULES[theme], TARGET_SHARE[theme]) for theme in THEMES])
     write_csv("judgements", ["executive", "criterion_a", "criterion_b", "value", "comment"],
               make_judgements())
     write_csv("status",
               ["project_id", "period", "actual_spend", "percent_complete", "rag",
-               "forecast_benefit", "realised_benefit", "note"], status)
+               "forecast_benefit", "realised_benefit", "note", "planned_spend",
+               "forecast_to_complete", "next_quarter_benefit"], status)
+    write_csv("benefits",
+              ["benefit_id", "project_id", "kpi", "unit", "baseline", "target", "target_date",
+               "owner", "current", "value"], make_benefits_register(benefits))
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,6 +730,13 @@ def check_ids(d: dict[str, pd.DataFrame]) -> None:
     assert set(status.project_id) == set(in_flight)
     assert set(status.rag) <= {"green", "amber", "red"}
     assert status.percent_complete.between(0, 100).all()
+    assert (status.groupby("project_id").size() == len(STATUS_PERIODS)).all()
+    register = d["benefits"]
+    assert set(register.project_id) <= set(in_flight) and register.benefit_id.is_unique
+    assert (register.baseline != register.target).all()
+    assert abs(d["themes"].target_share.sum() - 1) < 1e-12
+    assert ((d["themes"].target_share >= d["themes"].min_share)
+            & (d["themes"].target_share <= d["themes"].max_share)).all()
     judg = d["judgements"]
     assert set(judg.criterion_a) | set(judg.criterion_b) <= set(crit)
     assert (judg.groupby("executive").size() == 15).all() and judg.executive.nunique() == 4
