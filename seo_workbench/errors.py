@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "InfeasiblePortfolioError",
+    "RegisterError",
     "RunError",
     "UnknownChoiceError",
     "ValidationError",
@@ -48,6 +49,10 @@ class InfeasiblePortfolioError(WorkbenchError):
 
 class RunError(WorkbenchError):
     """A quarterly run failed; the message names the failing notebook cell and the kept output."""
+
+
+class RegisterError(WorkbenchError):
+    """The decision register cannot be opened or written; the message says what to check."""
 
 
 class WorkbenchWarning(UserWarning):
