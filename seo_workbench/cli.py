@@ -1,7 +1,9 @@
 """The ``seo-workbench`` command: validate a workbook, write the template, run the quarter.
 
 Exit codes a scheduler can act on: 0 success, 1 the run failed (a notebook cell raised),
-2 bad command-line usage or parameter, 3 the workbook is not valid.
+2 bad command-line usage or parameter, 3 the workbook is not valid, 4 the decision register
+could not be read or written (after a run: the board pack was written, its decisions not
+recorded).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import RunError, ValidationError, WorkbenchWarning, WorkbookError
+from .errors import RegisterError, RunError, ValidationError, WorkbenchWarning, WorkbookError
 
-OK, RUN_FAILED, USAGE, INVALID_WORKBOOK = 0, 1, 2, 3
+OK, RUN_FAILED, USAGE, INVALID_WORKBOOK, REGISTER_FAILED = 0, 1, 2, 3, 4
 
 
 def _validate(args) -> int:
@@ -59,7 +61,8 @@ def _run(args) -> int:
                              solver=args.solver, pdf=args.pdf, log_output=args.log_output,
                              progress=say, weighting=args.weighting, method=args.method,
                              aggregation=args.aggregation, cr_threshold=args.cr_threshold,
-                             budget_scale=args.budget_scale, time_limit=args.time_limit)
+                             budget_scale=args.budget_scale, time_limit=args.time_limit,
+                             register=args.register)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -78,6 +81,34 @@ def _run(args) -> int:
     print(f"Board pack: {result.board_html.resolve()}")
     if result.pdf:
         print(f"PDF: {result.pdf.resolve()}")
+    recorded = result.manifest.get("register", {})
+    if recorded.get("status") == "failed":
+        print(f"Decisions not recorded: {recorded['error']}\nThe board pack is kept; once the "
+              f"register is reachable, run: seo-workbench register record {result.run_dir}",
+              file=sys.stderr)
+        return REGISTER_FAILED
+    return OK
+
+
+def _register_command(args) -> int:
+    from .register import DecisionRegister
+
+    try:
+        with DecisionRegister(args.register, create=args.action != "export") as register:
+            if args.action == "export":
+                path = register.export(args.path, quarter=args.quarter)
+                print(f"Wrote the decision register ({register.address}) to {path}")
+            elif args.action == "record":
+                print(register.record_run(args.run_dir).summary())
+            else:
+                print(register.record_override(args.quarter, args.project, args.decision,
+                                               args.reason, args.by, run_id=args.run).summary())
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    except RegisterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return REGISTER_FAILED
     return OK
 
 
@@ -132,8 +163,43 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
     run.add_argument("--log-output", action="store_true",
                      help="stream notebook output to the terminal (for cron/systemd logs)")
+    run.add_argument("--register", default=None, metavar="URL",
+                     help="decision register to append the run's decisions to: a file path or "
+                          "an SQLAlchemy URL (default: OUT/decisions.sqlite)")
     run.set_defaults(func=_run)
+    _add_register_commands(commands)
     return parser
+
+
+def _add_register_commands(commands) -> None:
+    group = commands.add_parser("register", help="the decision register: export it, record a "
+                                "board override or a run")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--register", default=str(Path("reports") / "decisions.sqlite"),
+                       metavar="URL", help="the register: a file path or an SQLAlchemy URL "
+                       "(default: reports/decisions.sqlite)")
+
+    export = actions.add_parser("export", parents=[where], help="write the register to .csv "
+                                "or .xlsx for people to read")
+    export.add_argument("path", type=Path, help="e.g. decisions.xlsx or decisions.csv")
+    export.add_argument("--quarter", default=None, help="only this quarter (default: all)")
+
+    override = actions.add_parser("override", parents=[where], help="record a decision of the "
+                                  "board's own that overrides a run's recommendation")
+    override.add_argument("--quarter", required=True, help="review quarter, e.g. 2027Q1")
+    override.add_argument("--project", required=True, help="project id, e.g. P07")
+    override.add_argument("--decision", required=True, choices=["fund", "stop", "hold"],
+                          help="what the board decided")
+    override.add_argument("--reason", required=True, help="why the board decided so")
+    override.add_argument("--by", required=True, help="who took or records the decision")
+    override.add_argument("--run", default=None, metavar="RUN_ID", help="the run overridden "
+                          "(default: the quarter's latest run in the register)")
+
+    record = actions.add_parser("record", parents=[where], help="record a finished run's "
+                                "decisions (when recording failed during the run)")
+    record.add_argument("run_dir", type=Path, help="reports/<quarter>/<run id>/")
+    group.set_defaults(func=_register_command)
 
 
 def main(argv: list[str] | None = None) -> int:

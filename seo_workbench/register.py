@@ -34,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 from .errors import RegisterError, ValidationError, choose
+from .report import MANIFEST_JSON, SELECTION_CSV
 
 __all__ = [
     "DECISIONS",
@@ -48,7 +49,7 @@ __all__ = [
     "safe_url",
 ]
 
-DEFAULT_FILE = "decisions.sqlite"
+DEFAULT_FILE = "decisions.sqlite"  # in the reports folder, beside the quarters' runs
 SCHEMA_VERSION = 1
 
 DECISIONS: Mapping[str, str] = {
@@ -77,7 +78,6 @@ BATCH_COLUMNS = (BATCH, KIND, RUN_ID, QUARTER, INPUT_SHA256, RECORDED_AT, RECORD
 REGISTER_COLUMNS = (*BATCH_COLUMNS, *ENTRY_COLUMNS)
 
 # The run folder's files and the selection's columns (see report.save_outputs).
-_MANIFEST, _SELECTION = "manifest.json", "selection.csv"
 _SELECTED, _STATUS, _IN_FLIGHT, _FORCED, _FORCED_REASON = (
     "selected", "status", "in_flight", "decision", "decision_reason")
 
@@ -711,11 +711,11 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_manifest(run_dir: Path) -> dict:
-    path = run_dir / _MANIFEST
+    path = run_dir / MANIFEST_JSON
     try:
         manifest = json.loads(path.read_text())
     except FileNotFoundError:
-        raise RegisterError(f"{run_dir} is not a run folder: it has no {_MANIFEST}. Give a "
+        raise RegisterError(f"{run_dir} is not a run folder: it has no {MANIFEST_JSON}. Give a "
                             "folder reports/<quarter>/<run id>/ written by seo-workbench run."
                             ) from None
     except json.JSONDecodeError as exc:
@@ -743,12 +743,12 @@ def read_run_decisions(run_dir: str | Path) -> pd.DataFrame:
     RegisterError
         The folder has no ``selection.csv`` or it lacks a column.
     """
-    path = Path(run_dir) / _SELECTION
+    path = Path(run_dir) / SELECTION_CSV
     try:
         selection = pd.read_csv(path, dtype={PROJECT_ID: str}, keep_default_na=False,
                                 na_values=[""])
     except FileNotFoundError:
-        raise RegisterError(f"{run_dir} has no {_SELECTION}: the run did not get as far as "
+        raise RegisterError(f"{run_dir} has no {SELECTION_CSV}: the run did not get as far as "
                             "selecting the portfolio.") from None
     missing = [c for c in (PROJECT_ID, _SELECTED) if c not in selection]
     if missing:

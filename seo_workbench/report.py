@@ -472,7 +472,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
                 progress: Callable[[str], None] | None = None, weighting: str = "direct",
                 method: str = "weighted_sum", aggregation: str = "aij",
                 cr_threshold: float = 0.10, budget_scale: float = 1.0,
-                time_limit: float | None = 60.0) -> RunResult:
+                time_limit: float | None = 60.0,
+                register: str | Path | None = None) -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -501,6 +502,10 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         Stream the notebooks' output into this process's log (for cron or systemd).
     progress
         Called with one line of text per step (the CLI prints them).
+    register
+        Decision register the run's decisions are appended to: a file path or an SQLAlchemy
+        URL; default ``out/decisions.sqlite``. A failure to record keeps the board pack: the
+        manifest's ``register`` entry says ``"failed"`` and why.
 
     Raises
     ------
@@ -601,4 +606,29 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     manifest["status"] = "succeeded"
     manifest["outputs"] = sorted(p.name for p in run_dir.iterdir() if p.name != MANIFEST_JSON)
     _write_json(run_dir / MANIFEST_JSON, manifest)
+    _record_decisions(run_dir, manifest, register, Path(out), say)
     return RunResult(run_dir, html_path, manifest, pdf_path)
+
+
+def _record_decisions(run_dir: Path, manifest: dict, register: str | Path | None, out: Path,
+                      say: Callable[[str], None]) -> None:
+    """Append a finished run's decisions to the register; a failure is reported, not raised.
+
+    The board pack is already written, so it is kept either way; the manifest says whether
+    the decisions were recorded, and ``seo-workbench register record`` can record them later.
+    """
+    from .errors import WorkbenchError
+    from .register import DEFAULT_FILE, DecisionRegister, safe_url
+
+    register = out / DEFAULT_FILE if register is None else register
+    try:
+        with DecisionRegister(register) as decisions:
+            done = decisions.record_run(run_dir)
+        manifest["register"] = {"status": "recorded", "address": done.register,
+                                "batch": done.batch, "entries": len(done.entries)}
+        say(f"decisions recorded in {done.register} (batch {done.batch})")
+    except WorkbenchError as exc:
+        manifest["register"] = {"status": "failed", "address": safe_url(register),
+                                "error": str(exc)}
+        say(f"The board pack was written, but its decisions were not recorded: {exc}")
+    _write_json(run_dir / MANIFEST_JSON, manifest)
