@@ -203,7 +203,7 @@ def _url(address: str | Path) -> URL:
         return URL.create("sqlite", database=str(Path(text).expanduser()))
     try:
         url = make_url(str(address).strip())
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise RegisterError(
             f"Cannot read the register address {str(address)!r}. Expected a file path "
             "(reports/decisions.sqlite) or an SQLAlchemy URL such as "
