@@ -537,3 +537,127 @@ def portfolio_robustness_chart(robustness, title: str = "Core, borderline and ex
                  alt.Tooltip("robustness:N"), alt.Tooltip("decision:N"),
                  alt.Tooltip("today:N", title="Today")],
     ).properties(width=480, height=alt.Step(13))
+
+
+__all__ += ["department_demand_chart", "dependency_matrix_chart", "rag_benefits_chart",
+            "theme_drift_chart"]
+
+RAG_COLOURS = alt.Scale(domain=["green", "amber", "red", "no report"],
+                        range=["#3c8d5a", GOLD, RED, GREY])
+
+
+def rag_benefits_chart(execution, title: str = "Delivery status and benefits of the in-flight "
+                       "projects") -> alt.Chart:
+    """Forecast against realised benefit per in-flight project, with its RAG at the left.
+
+    *execution* is an :class:`~seo_workbench.execution.ExecutionResult`.
+    """
+    frame = execution.projects.reset_index()
+    frame["label"] = frame["project_id"] + "  " + frame["name"].astype(str)
+    frame["rag"] = frame["rag"].where(frame["rag"] != "", "no report")
+    frame["trend"] = frame["trend"].fillna("")
+    order = frame["label"].tolist()
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260,
+                                                                labelPadding=24))
+    tooltip = [alt.Tooltip("label:N", title="Project"), alt.Tooltip("owner:N"),
+               alt.Tooltip("rag:N", title="RAG"), alt.Tooltip("trend:N", title="Since last"),
+               alt.Tooltip("forecast_benefit:Q", format=",.0f", title="Forecast benefit"),
+               alt.Tooltip("realised_benefit:Q", format=",.0f", title="Realised so far"),
+               alt.Tooltip("percent_complete:Q", format=".0f", title="% complete")]
+    base = alt.Chart(frame)
+    x = alt.X("forecast_benefit:Q", title=f"Benefit ({execution.currency})",
+              axis=alt.Axis(format="~s"))
+    forecast = base.mark_bar(color=GREY, size=12).encode(x=x, y=y, tooltip=tooltip)
+    realised = base.mark_bar(color=TEAL, size=12).encode(x="realised_benefit:Q", y=y,
+                                                         tooltip=tooltip)
+    rag = base.mark_circle(size=140, opacity=1).encode(
+        x=alt.value(-12), y=y, color=alt.Color("rag:N", scale=RAG_COLOURS, title="RAG"),
+        tooltip=tooltip)
+    subtitle = (f"as reported for {execution.quarter}; grey = benefit now forecast, teal = "
+                "realised so far; the dot is the RAG status")
+    return (forecast + realised + rag).properties(
+        width=480, height=alt.Step(20), title=alt.Title(title, subtitle=subtitle))
+
+
+def theme_drift_chart(focus, title: str = "Spend by theme against the strategy") -> alt.Chart:
+    """Each theme's share of spend, its target share and its allowed band.
+
+    *focus* is a :class:`~seo_workbench.focus.FocusResult`: the funded portfolio's shares when
+    it was measured on one, else the spend to date.
+    """
+    frame = focus.theme_drift.reset_index()
+    column = "funded_share" if focus.funded_only else "share_to_date"
+    frame["share"] = frame[column]
+    frame["drift"] = frame["share"] - frame["target_share"]
+    frame["low"] = frame["min_share"].fillna(0.0)
+    frame["high"] = frame["max_share"].fillna(1.0)
+    what = "funded portfolio" if focus.funded_only else "spend to date"
+    y = alt.Y("theme:N", title=None, sort=frame["theme"].tolist())
+    x = alt.X("low:Q", title=f"Share of the {what}", axis=alt.Axis(format=".0%"),
+              scale=alt.Scale(domain=[0, max(0.5, float(frame["high"].clip(upper=1).max()))]))
+    tooltip = [alt.Tooltip("theme:N"), alt.Tooltip("share:Q", format=".1%", title="Share"),
+               alt.Tooltip("target_share:Q", format=".1%", title="Target"),
+               alt.Tooltip("drift:Q", format="+.1%", title="Drift"),
+               alt.Tooltip("min_share:Q", format=".0%", title="Minimum"),
+               alt.Tooltip("max_share:Q", format=".0%", title="Maximum")]
+    base = alt.Chart(frame)
+    band = base.mark_bar(color="#e3e8ee", size=18).encode(x=x, x2="high:Q", y=y,
+                                                           tooltip=tooltip)
+    target = base.mark_tick(color=NAVY, thickness=3, size=24).encode(x="target_share:Q", y=y,
+                                                                     tooltip=tooltip)
+    share = base.mark_point(filled=True, size=120, color=TEAL).encode(x="share:Q", y=y,
+                                                                      tooltip=tooltip)
+    return (band + target + share).properties(width=480, height=alt.Step(34), title=alt.Title(
+        title, subtitle=f"dot = share of the {what}; dark tick = target share; grey band = "
+                        "allowed minimum to maximum"))
+
+
+def dependency_matrix_chart(focus, title: str = "Which departments depend on which"
+                            ) -> alt.Chart:
+    """Heatmap of 'requires' and 'with' links: the department that needs x the one it needs."""
+    matrix = focus.dependency_matrix
+    frame = matrix.stack().rename("links").reset_index()
+    order = list(matrix.index)
+    base = alt.Chart(frame, title=alt.Title(title, subtitle="number of links from projects of "
+                                            "the row's department to projects of the column's; "
+                                            "off the diagonal = across departments"))
+    cells = base.mark_rect(stroke="white").encode(
+        x=alt.X("other_department:N", sort=order, title="needs projects of",
+                axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+        y=alt.Y("department:N", sort=order, title="Projects of",
+                axis=alt.Axis(labelLimit=180)),
+        color=alt.condition("datum.links > 0", alt.Color(
+            "links:Q", title="Links", scale=alt.Scale(scheme="blues", domainMin=0),
+            legend=alt.Legend(format="d", tickMinStep=1)), alt.value("#f5f7fa")),
+        tooltip=[alt.Tooltip("department:N", title="Projects of"),
+                 alt.Tooltip("other_department:N", title="need projects of"),
+                 alt.Tooltip("links:Q", title="Links")])
+    text = base.transform_filter("datum.links > 0").mark_text(fontSize=12).encode(
+        x=alt.X("other_department:N", sort=order), y=alt.Y("department:N", sort=order),
+        text="links:Q", color=alt.value("#1d2733"))
+    return (cells + text).properties(width=alt.Step(70), height=alt.Step(34))
+
+
+def department_demand_chart(focus, title: str = "Capacity demand by department and quarter"
+                            ) -> alt.Chart:
+    """Heatmap of what each department's projects ask of the resource pools, by period."""
+    matrix = focus.demand
+    frame = matrix.stack().rename("demand").reset_index()
+    by_pool = focus.demand_by_pool
+    pools = ", ".join(sorted(by_pool["pool"].unique())) if len(by_pool) else "none"
+    periods = list(matrix.columns)
+    what = "funded projects" if focus.funded_only else "all candidates"
+    base = alt.Chart(frame, title=alt.Title(title, subtitle=_wrap(
+        f"demand of the {what} on every pool together, in the pools' units ({pools})")))
+    cells = base.mark_rect().encode(
+        x=alt.X("period:O", sort=periods, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("department:N", title=None, axis=alt.Axis(labelLimit=180)),
+        color=alt.Color("demand:Q", title="Demand", scale=alt.Scale(scheme="orangered",
+                                                                     domainMin=0)),
+        tooltip=["department:N", "period:O", alt.Tooltip("demand:Q", format=",.0f")])
+    text = base.mark_text(fontSize=10).encode(
+        x=alt.X("period:O", sort=periods), y="department:N",
+        text=alt.Text("demand:Q", format=",.0f"),
+        color=alt.condition(f"datum.demand > {0.6 * float(frame['demand'].max() or 1)}",
+                            alt.value("white"), alt.value("#1d2733")))
+    return (cells + text).properties(width=64 * len(periods), height=alt.Step(30))
