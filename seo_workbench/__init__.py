@@ -7,7 +7,7 @@ Data flows one way, each step a function returning an immutable result::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import charts, decisions, frontier, report, robustness, schema, weights
+from . import charts, decisions, execution, focus, frontier, report, robustness, schema, weights
 from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
 from .errors import (
@@ -19,6 +19,8 @@ from .errors import (
     WorkbenchWarning,
     WorkbookError,
 )
+from .execution import ContinuationResult, ExecutionResult, continuation, execution_status
+from .focus import FocusResult, measure_focus
 from .portfolio import SOLVERS, PortfolioResult, select_portfolio
 from .scoring import SCORING_METHODS, ScoreResult, score
 from .template import write_template
@@ -37,6 +39,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "AlignmentResult",
+    "ContinuationResult",
+    "ExecutionResult",
+    "FocusResult",
     "SCORING_METHODS",
     "SOLVERS",
     "InfeasiblePortfolioError",
@@ -53,8 +58,13 @@ __all__ = [
     "align",
     "charts",
     "compare_methods",
+    "continuation",
     "decisions",
+    "execution",
+    "execution_status",
+    "focus",
     "frontier",
+    "measure_focus",
     "read_workbook",
     "report",
     "robustness",

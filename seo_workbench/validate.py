@@ -172,8 +172,11 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 def quarter_label(value) -> str | None:
     """The calendar quarter of a cell, as '2028Q2': from a quarter label or a date; else None.
 
-    >>> quarter_label("2028 q2"), quarter_label("2028-08-31"), quarter_label(datetime.date(2027, 1, 5))
-    ('2028Q2', '2028Q3', '2027Q1')
+    >>> quarter_label("2028 q2"), quarter_label("2028-08-31")
+    ('2028Q2', '2028Q3')
+    >>> quarter_label(datetime.date(2027, 1, 5))
+    '2027Q1'
+
     >>> quarter_label("next spring") is None
     True
     """
