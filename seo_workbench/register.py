@@ -78,8 +78,8 @@ BATCH_COLUMNS = (BATCH, KIND, RUN_ID, QUARTER, INPUT_SHA256, RECORDED_AT, RECORD
 REGISTER_COLUMNS = (*BATCH_COLUMNS, *ENTRY_COLUMNS)
 
 # The run folder's files and the selection's columns (see report.save_outputs).
-_SELECTED, _STATUS, _IN_FLIGHT, _FORCED, _FORCED_REASON = (
-    "selected", "status", "in_flight", "decision", "decision_reason")
+_SELECTED, _STATUS, _IN_FLIGHT, _FORCED, _FORCED_REASON, _RECOMMENDATION = (
+    "selected", "status", "in_flight", "decision", "decision_reason", "recommendation")
 
 # Rows per INSERT statement: bounds memory and statement size on very large portfolios.
 _CHUNK = 500
@@ -731,7 +731,9 @@ def read_run_decisions(run_dir: str | Path) -> pd.DataFrame:
     """One entry per project of a finished run folder: what was decided, and why.
 
     ``must`` and ``must_not`` are the workbook's forced decisions with their reasons; an
-    in-flight project is ``continue`` or ``stop``; any other is ``funded`` or ``not_funded``.
+    in-flight project is ``continue`` or ``stop`` (or, where the selection has the columns
+    ``recommendation`` and ``reason`` of a continuation review, ``continue``, ``stop`` or
+    ``hold`` with that reason); any other project is ``funded`` or ``not_funded``.
 
     Returns
     -------
@@ -761,9 +763,15 @@ def read_run_decisions(run_dir: str | Path) -> pd.DataFrame:
     decision[selected] = "funded"
     decision[in_flight] = "stop"
     decision[in_flight & selected] = "continue"
-    decision[forced == "must"] = "must"
-    decision[forced == "must_not"] = "must_not"
-    reason = selection.get(_FORCED_REASON, pd.Series("", index=selection.index)).fillna("")
-    table = selection.assign(**{DECISION: decision, REASON: reason.where(
-        decision.isin(_NEEDS_REASON), "")})
-    return _entries_table(table)
+    blank = pd.Series("", index=selection.index)
+    reason = blank.copy()
+    # A continuation recommendation (continue / stop / hold), when the run wrote one, is the
+    # decision on an in-flight project, with its own reason.
+    recommended = selection.get(_RECOMMENDATION, blank).fillna("").astype(str).str.strip()
+    advised = in_flight & recommended.isin(("continue", "stop", "hold"))
+    decision[advised] = recommended[advised]
+    reason[advised] = selection.get(REASON, blank).fillna("")[advised]
+    for kind in ("must", "must_not"):
+        decision[forced == kind] = kind
+        reason[forced == kind] = selection.get(_FORCED_REASON, blank).fillna("")[forced == kind]
+    return _entries_table(selection.assign(**{DECISION: decision, REASON: reason}))

@@ -32,5 +32,5 @@ def test_console_script_runs_as_a_module():
     done = subprocess.run([sys.executable, "-m", "seo_workbench", "--help"],
                           capture_output=True, text=True)
     assert done.returncode == 0
-    for command in ("validate", "template", "sample", "run"):
+    for command in ("validate", "template", "sample", "run", "register"):
         assert command in done.stdout

@@ -355,6 +355,17 @@ def test_read_run_decisions(tmp_path):
     assert table["owner"].tolist()[:2] == ["K. Mehta", "M. Lindqvist"]
 
 
+def test_a_continuation_review_decides_in_flight_projects(tmp_path):
+    run = make_run_folder(tmp_path / "run")
+    selection = pd.read_csv(run / "selection.csv")
+    selection["recommendation"] = ["", "hold", "stop", "", "", ""]
+    selection["reason"] = ["", "Red since 2026Q4", "Benefit gone", "", "", ""]
+    selection.to_csv(run / "selection.csv", index=False)
+    table = read_run_decisions(run)
+    assert table["decision"].tolist()[:3] == ["funded", "hold", "stop"]
+    assert table["reason"].tolist()[:3] == ["", "Red since 2026Q4", "Benefit gone"]
+
+
 def test_record_run_folder(tmp_path):
     run = make_run_folder(tmp_path / "run")
     with DecisionRegister(tmp_path / "decisions.sqlite") as register:

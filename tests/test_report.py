@@ -15,6 +15,7 @@ import pytest
 
 import seo_workbench as seo
 from seo_workbench import cli
+from seo_workbench.register import DecisionRegister
 from seo_workbench.report import find_chromium
 
 pytestmark = pytest.mark.slow
@@ -97,6 +98,24 @@ def test_manifest_records_the_run(sample_run):
     for key in ("kernel_start_seconds", "computation_seconds", "html_seconds",
                 "total_seconds"):
         assert manifest["timings"][key] > 0
+
+
+def test_run_is_recorded_in_the_decision_register(sample_run):
+    out, result = sample_run
+    recorded = result.manifest["register"]
+    assert recorded["status"] == "recorded" and recorded["address"].endswith("decisions.sqlite")
+    with DecisionRegister(out / "decisions.sqlite", create=False) as register:
+        table = register.read("2027Q1")
+    selection = pd.read_csv(result.run_dir / "selection.csv")
+    assert len(table) == len(selection) == recorded["entries"]
+    assert set(table["run_id"]) == {result.manifest["run_id"]}
+    assert set(table["input_sha256"]) == {result.manifest["workbook"]["sha256"]}
+    funded = table["decision"].isin(["funded", "must", "continue"])
+    assert sorted(table.loc[funded, "project_id"]) == sorted(
+        selection.loc[selection["selected"], "project_id"])
+    forced = table[table["decision"].isin(["must", "must_not"])]
+    assert len(forced) and (forced["reason"] != "").all()
+    assert table["owner"].tolist() == selection["owner"].tolist()
 
 
 def test_board_html_is_self_contained(sample_run):
