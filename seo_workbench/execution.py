@@ -47,6 +47,7 @@ RAG, RAG_PREVIOUS, TREND = "rag", "rag_previous", "trend"
 ACTUAL_SPEND, PLANNED_SPEND, PERCENT_COMPLETE = "actual_spend", "planned_spend", "percent_complete"
 SPEND_TO_DATE, PLAN_TO_DATE = "spend_to_date", "plan_to_date"
 SPEND_VARIANCE, SPEND_VARIANCE_SHARE = "spend_variance", "spend_variance_share"
+PLAN_COMPARED = "plan_compared"
 FORECAST_TO_COMPLETE, FTC_SOURCE = "forecast_to_complete", "forecast_to_complete_from"
 ESTIMATE_AT_COMPLETION = "estimate_at_completion"
 FORECAST_BENEFIT, FORECAST_BENEFIT_PREVIOUS = "forecast_benefit", "forecast_benefit_previous"
@@ -293,7 +294,7 @@ def _project_rows(model: PortfolioModel, reports: pd.DataFrame, keep: list[str]
             TREND: _rag_trend(last[RAG], None if before is None else before[RAG]),
             PERCENT_COMPLETE: last[PERCENT_COMPLETE],
             SPEND_TO_DATE: spent, PLAN_TO_DATE: mine[PLANNED_SPEND].sum(min_count=1),
-            SPEND_VARIANCE: variance,
+            PLAN_COMPARED: planned_both, SPEND_VARIANCE: variance,
             SPEND_VARIANCE_SHARE: variance / planned_both if planned_both else math.nan,
             FORECAST_TO_COMPLETE: ftc, FTC_SOURCE: source,
             ESTIMATE_AT_COMPLETION: (0.0 if math.isnan(spent) else spent) + ftc,
@@ -304,7 +305,7 @@ def _project_rows(model: PortfolioModel, reports: pd.DataFrame, keep: list[str]
             NEXT_QUARTER_BENEFIT: last[NEXT_QUARTER_BENEFIT], NOTE: last[NOTE]})
         rows.append(row)
     columns = [PROJECT_ID, NAME, OWNER, DEPARTMENT, THEME, QUARTER, RAG, RAG_PREVIOUS, TREND,
-               PERCENT_COMPLETE, SPEND_TO_DATE, PLAN_TO_DATE, SPEND_VARIANCE,
+               PERCENT_COMPLETE, SPEND_TO_DATE, PLAN_TO_DATE, PLAN_COMPARED, SPEND_VARIANCE,
                SPEND_VARIANCE_SHARE, FORECAST_TO_COMPLETE, FTC_SOURCE, ESTIMATE_AT_COMPLETION,
                FORECAST_BENEFIT, FORECAST_BENEFIT_PREVIOUS, BENEFIT_CHANGE, REALISED_BENEFIT,
                REALISED_SHARE, NEXT_QUARTER_BENEFIT, NOTE]
@@ -392,7 +393,7 @@ class ExecutionResult:
             out.append("; ".join(moves) + ".")
         with_plan = reported[reported[SPEND_VARIANCE].notna()]
         if len(with_plan):
-            planned = (with_plan[SPEND_VARIANCE] / with_plan[SPEND_VARIANCE_SHARE]).sum()
+            planned = with_plan[PLAN_COMPARED].sum()
             variance = with_plan[SPEND_VARIANCE].sum()
             worst = with_plan[SPEND_VARIANCE_SHARE].idxmax()
             text = (f"Spend against plan: {_money(planned + variance, cur)} spent against "
@@ -482,8 +483,9 @@ def execution_status(model: PortfolioModel, quarter: str | None = None, *,
     ExecutionResult
         ``projects`` (by project_id): name, owner, department, theme, quarter (latest report),
         rag, rag_previous, trend (better / worse / same / first report / no report),
-        percent_complete, spend_to_date, plan_to_date, spend_variance (actual - plan over the
-        quarters with both; > 0 = overspent), spend_variance_share, forecast_to_complete and
+        percent_complete, spend_to_date, plan_to_date, plan_compared (the plan of the
+        quarters that also have an actual), spend_variance (actual - plan over those quarters;
+        > 0 = overspent), spend_variance_share (of plan_compared), forecast_to_complete and
         where it came from, estimate_at_completion, forecast_benefit and its previous value,
         benefit_change, realised_benefit, realised_share, next_quarter_benefit (plus
         discount_factor and discounted_next_quarter_benefit when discounting), note.

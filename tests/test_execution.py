@@ -134,7 +134,7 @@ def test_spend_against_plan_forecast_to_complete_and_trend(tiny):
     # P2: variance over the quarters with a plan only, (50 - 50) + (50 - 40) = 10 of 90;
     # no FTC from the owner, so the remaining costs after 2026Q4: 30 + 0.
     assert p2["spend_to_date"] == 140 and p2["spend_variance"] == 10
-    assert p2["spend_variance_share"] == pytest.approx(10 / 90)
+    assert p2["spend_variance_share"] == pytest.approx(10 / 90) and p2["plan_compared"] == 90
     assert p2["forecast_to_complete"] == 30 and p2["forecast_to_complete_from"] == "costs sheet"
     assert p2["estimate_at_completion"] == 170 and p2["trend"] == "better"
     # P3: no plan at all, so no variance.
@@ -174,6 +174,9 @@ def test_sentences_name_the_changes(tiny):
     assert "P1 Portal (green to red)" in sentences[1] and "P2 Meters (amber to green)" in \
         sentences[1]
     assert any("down 100 EUR since 2026Q3 (P1 -100)" in s for s in sentences)
+    # Against plan: P1 330 of 300 and P2 100 of 90 (its 2026Q4 has no plan): 430 of 390.
+    assert ("Spend against plan: 430 EUR spent against 390 EUR planned (+10.3%); the largest "
+            "overrun is P2 Meters (+11.1%).") in sentences
 
 
 def test_continuation_recommends_continue_stop_and_hold(tiny):
