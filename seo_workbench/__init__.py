@@ -7,11 +7,23 @@ Data flows one way, each step a function returning an immutable result::
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import charts, decisions, execution, focus, frontier, report, robustness, schema, weights
+from . import (
+    charts,
+    decisions,
+    execution,
+    focus,
+    frontier,
+    register,
+    report,
+    robustness,
+    schema,
+    weights,
+)
 from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
 from .errors import (
     InfeasiblePortfolioError,
+    RegisterError,
     RunError,
     UnknownChoiceError,
     ValidationError,
@@ -22,6 +34,7 @@ from .errors import (
 from .execution import ContinuationResult, ExecutionResult, continuation, execution_status
 from .focus import FocusResult, measure_focus
 from .portfolio import SOLVERS, PortfolioResult, select_portfolio
+from .register import DecisionRegister
 from .scoring import SCORING_METHODS, ScoreResult, score
 from .template import write_template
 from .workbook import (
@@ -40,11 +53,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "AlignmentResult",
     "ContinuationResult",
+    "DecisionRegister",
     "ExecutionResult",
     "FocusResult",
     "SCORING_METHODS",
     "SOLVERS",
     "InfeasiblePortfolioError",
+    "RegisterError",
     "MethodAgreement",
     "PortfolioModel",
     "PortfolioResult",
@@ -66,6 +81,7 @@ __all__ = [
     "frontier",
     "measure_focus",
     "read_workbook",
+    "register",
     "report",
     "robustness",
     "sample_workbook",
