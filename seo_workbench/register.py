@@ -635,7 +635,12 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 def _entries_table(entries: pd.DataFrame | Iterable[Mapping]) -> pd.DataFrame:
-    table = entries.copy() if isinstance(entries, pd.DataFrame) else pd.DataFrame(list(entries))
+    if isinstance(entries, pd.DataFrame):
+        # A table keyed by project id, as PortfolioResult.projects is, keeps its ids.
+        keyed = entries.index.name == PROJECT_ID and PROJECT_ID not in entries
+        table = entries.reset_index() if keyed else entries.copy()
+    else:
+        table = pd.DataFrame(list(entries))
     for column in ENTRY_COLUMNS:
         if column not in table:
             table[column] = pd.NA

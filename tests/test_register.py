@@ -95,7 +95,7 @@ def counts(register: DecisionRegister) -> tuple[int, int]:
 
 def test_append_and_read_back(register):
     first = register.append("2027Q1-a", "2027Q1", SHA.upper(), entries(5), recorded_by="analyst")
-    register.append("2027Q2-a", "2027Q2", SHA, pd.DataFrame(entries(3)))
+    register.append("2027Q2-a", "2027Q2", SHA, pd.DataFrame(entries(3)).set_index("project_id"))
     assert first.batch == 1 and first.kind == "run" and first.input_sha256 == SHA
     assert first.recorded_at.tzinfo is not None and first.recorded_by == "analyst"
     table = register.read()
