@@ -266,7 +266,11 @@ class DecisionRegister:
         if self._sqlite:
             self._prepare_sqlite_file(create)
         self.engine = self._engine()
-        self._open(create)
+        try:
+            self._open(create)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"DecisionRegister({self.address!r})"
