@@ -100,6 +100,10 @@ TIE_BREAK_GAP = 1e-5
 # halved HiGHS' time to 0.1 % on 500-project instances, but slow it down by half when it has
 # to prove optimality (OR-Library mknapcb1), so they are only switched on for loose gaps.
 _LOOSE_GAP, _HEURISTIC_EFFORT = 1e-4, 0.3
+# Threads per HiGHS run; None = HiGHS' own choice. Worker processes that solve side by side
+# set 1 (see :func:`solve_single_threaded`) so that two workers do not share two cores four ways.
+_THREADS: int | None = None
+_HIGHS_STARTED = False  # HiGHS fixes its thread pool at the first solve in a process
 _TOL = 1e-9
 _PRICED = ("budget", "total_budget", "capacity", "min_projects", "max_projects",
            "theme_min_share", "theme_max_share", "theme_min_spend", "theme_max_spend")
@@ -205,10 +209,12 @@ class _HiGHS(pulp.HiGHS):
 
 
 def _highs(time_limit, gap, formulation=None, warm_start=None):
+    _highs_started()
     options = {}
     if gap is not None and gap >= _LOOSE_GAP:
         options["mip_heuristic_effort"] = _HEURISTIC_EFFORT
-    return _HiGHS(formulation, warm_start, timeLimit=time_limit, gapRel=gap, **options)
+    return _HiGHS(formulation, warm_start, timeLimit=time_limit, gapRel=gap, threads=_THREADS,
+                  **options)
 
 
 def _cbc(time_limit, gap, formulation=None, warm_start=None, log_path=None):
@@ -1007,10 +1013,31 @@ def _holds(row) -> bool:
         abs(rhs) <= _TOL)
 
 
+def solve_single_threaded() -> None:
+    """Run every later HiGHS solve in this process on one thread.
+
+    For worker processes that solve side by side (the frontier's levels, robustness
+    scenarios): HiGHS otherwise starts a thread pool per process sized to the machine. Does
+    nothing once HiGHS has solved here: its pool is fixed then, and a later solve asking for
+    another size would fail.
+    """
+    global _THREADS
+    if not _HIGHS_STARTED:
+        _THREADS = 1
+
+
+def _highs_started() -> None:
+    global _HIGHS_STARTED
+    _HIGHS_STARTED = True
+
+
 def _new_highs(time_limit: float | None = None, gap: float | None = None) -> highspy.Highs:
+    _highs_started()
     with _quiet():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if _THREADS is not None:
+        h.setOptionValue("threads", _THREADS)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if gap is not None:

@@ -47,7 +47,6 @@ import concurrent.futures
 import html
 import math
 import numbers
-import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +58,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationError, WorkbenchWarning, choose
+from .pool import local_pool as _local_pool
+from .pool import model_from as _model_from
+from .pool import model_payload as _model_payload
+from .pool import worker_count as _worker_count
 from .scoring import (
     _TIE_TOLERANCE,
     NORMALIZATIONS,
@@ -1660,27 +1663,14 @@ def sensitivity(matrix: pd.DataFrame, weights: Mapping[str, float] | pd.Series,
 # -- portfolio robustness -----------------------------------------------------------------------
 
 
-def _model_payload(model) -> tuple:
-    """What a worker needs to rebuild the model (the model itself holds mapping proxies)."""
-    return (model.source, model.sha256, model.settings, dict(model.tables), model.problems,
-            dict(model.file_hashes))
-
-
-def _model_from(payload):
-    from .workbook import PortfolioModel
-
-    source, sha, settings, tables, problems, files = payload
-    return PortfolioModel(source, sha, settings, MappingProxyType(tables), problems,
-                          MappingProxyType(files))
-
-
 def _solve_chunk(payload, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
     """Solve the portfolio model once per row of *values*; (funded mask, status) per row.
 
     Runs in a worker process: module-level, so any executor can pickle it by reference.
     """
-    from .portfolio import select_portfolio
+    from .portfolio import select_portfolio, solve_single_threaded
 
+    solve_single_threaded()
     model = _model_from(payload)
     ids = model.projects.index
     out = []
@@ -1690,36 +1680,6 @@ def _solve_chunk(payload, values: np.ndarray, solve: Mapping[str, Any]) -> list[
             result = select_portfolio(model, pd.Series(row, index=ids), **solve)
             out.append((ids.isin(result.selected), result.status))
     return out
-
-
-def _local_pool() -> concurrent.futures.ProcessPoolExecutor:
-    """One worker process per CPU, started clean (forkserver where there is one, else spawn).
-
-    Not fork: a process forked after HiGHS has run (the baseline solve) inherits its thread
-    pool in a broken state, and the solver then spins for ever. The fork server preloads the
-    package once per session, so later pools start in a fraction of a second.
-    """
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["seo_workbench.robustness", "seo_workbench.portfolio"])
-    return concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                                  mp_context=context)
-
-
-def _worker_count(executor) -> int:
-    count = getattr(executor, "_max_workers", None)
-    if count:
-        return int(count)
-    client = getattr(executor, "_client", None)  # a Dask distributed ClientExecutor
-    if client is not None:
-        try:
-            return max(1, sum(client.nthreads().values()))
-        except Exception:  # an unreachable scheduler should not stop the run here
-            return 1
-    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, eq=False)

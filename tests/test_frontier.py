@@ -328,3 +328,48 @@ def test_generated_frontier_points_are_feasible(tmp_path):
         assert problems == budget_only  # only the scaled budgets differ from the workbook
         spend = model.costs.loc[list(selected)].sum()
         assert (spend <= model.budget * scale + 1e-6).all()
+
+
+# -- levels side by side ------------------------------------------------------------------------
+
+
+def test_levels_side_by_side_match_one_after_another(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = generate_model(60, tmp_path, seed=4)
+    here = frontier(model, levels=6, gap=1e-6, workers=1)
+    seen = []
+    apart = frontier(model, levels=6, gap=1e-6, workers=2, on_point=seen.append)
+    columns = ["budget_scale", "value", "cost", "n_selected", "status"]
+    pd.testing.assert_frame_equal(here.points[columns], apart.points[columns])
+    assert dict(here.selections) == dict(apart.selections)
+    assert sorted(p["budget_scale"] for p in seen) == apart.points["budget_scale"].tolist()
+    assert seen[0]["budget_scale"] in (1.5, apart.points["budget_scale"].iloc[-2])
+
+
+def test_levels_on_any_executor(knapsack_model):
+    # A one-thread pool stands in for any Executor (a Dask client's get_executor()).
+    import concurrent.futures
+
+    model = knapsack_model(VALUES, WEIGHTS, BUDGET)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        result = frontier(model, levels=[0.5, 1.5], gap=1e-6, executor=pool)
+    assert result.points["value"].tolist() == [9, 17, 20]  # as test_frontier_by_hand
+
+
+def test_a_broken_pool_finishes_here(knapsack_model):
+    import concurrent.futures.process
+
+    class Broken(concurrent.futures.Executor):
+        def submit(self, fn, *args, **kwargs):
+            raise concurrent.futures.process.BrokenProcessPool("a worker died")
+
+    model = knapsack_model(VALUES, WEIGHTS, BUDGET)
+    with pytest.warns(seo.WorkbenchWarning, match="solved in this process"):
+        result = frontier(model, levels=[0.5, 1.5], gap=1e-6, executor=Broken())
+    assert result.points["value"].tolist() == [9, 17, 20]
+
+
+def test_workers_must_be_positive(knapsack_model):
+    with pytest.raises(seo.ValidationError, match="workers must be >= 1"):
+        frontier(knapsack_model(VALUES, WEIGHTS, BUDGET), workers=0)
