@@ -661,3 +661,82 @@ def department_demand_chart(focus, title: str = "Capacity demand by department a
         color=alt.condition(f"datum.demand > {0.6 * float(frame['demand'].max() or 1)}",
                             alt.value("white"), alt.value("#1d2733")))
     return (cells + text).properties(width=64 * len(periods), height=alt.Step(30))
+
+
+__all__ += ["rank_slope_chart", "value_waterfall_chart"]
+
+
+def rank_slope_chart(changes, top: int = 15, title: str = "How the ranking moved since last "
+                     "quarter") -> alt.Chart:
+    """Slope chart of each project's rank last quarter and now (1 at the top).
+
+    The *top* projects by rank now, plus every project that entered or left the portfolio
+    and the largest movers; new projects start at "new", withdrawn ones end at "gone".
+    """
+    ranks = changes.ranks
+    first, last = ranks.columns[0], ranks.columns[-1]
+    shown = set(ranks[last].nsmallest(top).index) | set(changes.changes.index) | set(
+        changes.movers.head(5).index)
+    moves = changes.changes["move"].to_dict()
+    rows = []
+    for p in ranks.index:
+        if p not in shown:
+            continue
+        label = f"{p}  {changes.names.get(p, '')}".rstrip()
+        note = {"enters": "enters the portfolio", "leaves": "leaves the portfolio"}.get(
+            moves.get(p), "no change in funding")
+        for when, column in (("last quarter", first), ("this quarter", last)):
+            rank = ranks.at[p, column]
+            if pd.notna(rank):
+                rows.append({"project": label, "when": when, "rank": float(rank),
+                             "funding": note})
+    frame = pd.DataFrame(rows, columns=["project", "when", "rank", "funding"])
+    colours = alt.Scale(domain=["enters the portfolio", "leaves the portfolio",
+                                "no change in funding"], range=[TEAL, RED, GREY])
+    base = alt.Chart(frame, title=alt.Title(title, subtitle=f"{changes.previous_quarter} to "
+                                            f"{changes.quarter}; rank 1 is the best score"))
+    encode = {"x": alt.X("when:N", sort=["last quarter", "this quarter"], title=None,
+                         axis=alt.Axis(labelAngle=0, orient="top")),
+              "y": alt.Y("rank:Q", scale=alt.Scale(reverse=True, zero=False), title="Rank"),
+              "color": alt.Color("funding:N", scale=colours, title=None),
+              "detail": "project:N",
+              "tooltip": [alt.Tooltip("project:N"), alt.Tooltip("when:N"),
+                          alt.Tooltip("rank:Q", format=".0f"), alt.Tooltip("funding:N")]}
+    lines = base.mark_line(point=True, strokeWidth=2).encode(**encode)
+    labels = base.transform_filter(alt.datum.when == "this quarter").mark_text(
+        align="left", dx=8, fontSize=10).encode(
+        x=encode["x"], y=encode["y"], text="project:N", color=encode["color"])
+    return (lines + labels).properties(width=260, height=max(240, 16 * len(shown)))
+
+
+def value_waterfall_chart(changes, title: str = "Portfolio value: last quarter to this, by "
+                          "cause") -> alt.Chart:
+    """Waterfall of the portfolio's value from last quarter to this, one bar per cause."""
+    from .changes import CAUSES
+
+    steps = changes.steps
+    rows = [{"bar": f"{changes.previous_quarter} portfolio", "start": 0.0,
+             "end": float(steps["value"].iloc[0]), "kind": "total", "order": 0}]
+    level = float(steps["value"].iloc[0])
+    for i, (_, r) in enumerate(steps.iloc[1:].iterrows(), 1):
+        change = 0.0 if pd.isna(r["change"]) else float(r["change"])
+        rows.append({"bar": CAUSES.get(r["cause"], r["cause"]), "start": level,
+                     "end": level + change, "order": i,
+                     "kind": "up" if change > 1e-12 else "down" if change < -1e-12 else "none"})
+        level += change
+    rows.append({"bar": f"{changes.quarter} portfolio", "start": 0.0, "end": level,
+                 "kind": "total", "order": len(rows)})
+    frame = pd.DataFrame(rows)
+    frame["change"] = frame["end"] - frame["start"]
+    colours = alt.Scale(domain=["total", "up", "down", "none"], range=[NAVY, TEAL, RED, GREY])
+    return alt.Chart(frame, title=alt.Title(title, subtitle="each bar swaps one group of "
+                                            "inputs from last quarter's to this quarter's, in "
+                                            "this order")).mark_bar(size=28).encode(
+        x=alt.X("bar:N", sort=alt.EncodingSortField("order"), title=None,
+                axis=alt.Axis(labelAngle=-30, labelLimit=200)),
+        y=alt.Y("start:Q", title="Portfolio value"), y2="end:Q",
+        color=alt.Color("kind:N", scale=colours, legend=None),
+        tooltip=[alt.Tooltip("bar:N", title="Step"),
+                 alt.Tooltip("change:Q", format="+,.3f", title="Change"),
+                 alt.Tooltip("end:Q", format=",.3f", title="Value after")],
+    ).properties(width=460, height=300)
