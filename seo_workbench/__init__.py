@@ -8,6 +8,7 @@ Data flows one way, each step a function returning an immutable result::
 from importlib.metadata import PackageNotFoundError, version
 
 from . import (
+    changes,
     charts,
     decisions,
     execution,
@@ -21,6 +22,7 @@ from . import (
 )
 from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
+from .changes import QuarterChangeResult, compare_quarters
 from .errors import (
     InfeasiblePortfolioError,
     RegisterError,
@@ -70,8 +72,11 @@ __all__ = [
     "WorkbenchError",
     "WorkbenchWarning",
     "WorkbookError",
+    "QuarterChangeResult",
     "align",
+    "changes",
     "charts",
+    "compare_quarters",
     "compare_methods",
     "continuation",
     "decisions",

@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import pandas as pd
@@ -40,7 +42,8 @@ from .scoring import score
 from .weights import from_model
 from .workbook import PortfolioModel
 
-__all__ = ["CAUSES", "QuarterChangeResult", "compare_quarters"]
+__all__ = ["CAUSES", "QuarterChangeResult", "changes_since", "compare_quarters",
+           "describe_changes"]
 
 #: The groups of inputs, in the default order of the walk, with the words the board reads.
 CAUSES: Mapping[str, str] = MappingProxyType({
@@ -443,3 +446,38 @@ def compare_quarters(before: PortfolioModel, now: PortfolioModel, previous_quart
             ascending=False, kind="stable").index)
     return QuarterChangeResult(previous_quarter, quarter, order, steps, changes, movers,
                                ranks, funded, MappingProxyType(names))
+
+
+# -- against the previous run -------------------------------------------------------------------
+
+NO_EARLIER_RUN = ("No earlier quarter's run was found in the reports folder, so there is "
+                  "nothing to compare with yet. From the next quarter on, this section lists "
+                  "the projects that entered and left the portfolio and why.")
+
+
+def changes_since(previous_run: str | Path, now: PortfolioModel, quarter: str,
+                  **options) -> QuarterChangeResult | None:
+    """:func:`compare_quarters` against the inputs a previous run used; None when there is none.
+
+    *previous_run* is a run folder (``reports/<quarter>/<run id>/``) or empty. The previous
+    run's inputs are read from the snapshot it kept, so later edits to its workbook do not
+    change the comparison. *options* go to :func:`compare_quarters`.
+    """
+    if not str(previous_run or "").strip():
+        return None
+    from .report import MANIFEST_JSON, read_run_model
+
+    folder = Path(previous_run)
+    try:
+        manifest = json.loads((folder / MANIFEST_JSON).read_text())
+        earlier = manifest["quarter"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValidationError(f"Previous run {str(folder)!r} has no readable manifest.json "
+                              f"({exc}). Pass a run folder written by 'seo-workbench run', or "
+                              "leave previous_run empty.") from None
+    return compare_quarters(read_run_model(folder), now, earlier, quarter, **options)
+
+
+def describe_changes(changes: QuarterChangeResult | None) -> list[str]:
+    """Sentences for the board: the change since last quarter, or why there is none yet."""
+    return [NO_EARLIER_RUN] if changes is None else changes.to_sentences()

@@ -45,7 +45,7 @@ __all__ = [
 
 # Chapter notebooks in the order the board reads them. Later chapters join this list.
 CHAPTERS: tuple[str, ...] = ("01_align_executives.ipynb", "02_select_portfolio.ipynb",
-                             "03_test_robustness.ipynb")
+                             "03_test_robustness.ipynb", "04_review_quarter.ipynb")
 BOARD_HTML = "board.html"
 SELECTION_CSV = "selection.csv"
 RESULTS_JSON = "results.json"

@@ -21,8 +21,10 @@ from seo_workbench.report import find_chromium
 pytestmark = pytest.mark.slow
 # alignment: consensus gauge, heatmap, executive weights; portfolio: method agreement, rank
 # comparison, ranking, value vs cost, spend vs budget, capacity heatmap, Gantt, frontier,
-# decision prices; robustness: core/borderline/exterior, rank acceptability, tornado
-CHARTS = 15
+# decision prices; robustness: core/borderline/exterior, rank acceptability, tornado; review:
+# RAG and benefits, theme drift, dependency matrix, department demand (no earlier run: no
+# waterfall or slope chart)
+CHARTS = 19
 
 
 class Scripts(HTMLParser):
@@ -67,7 +69,7 @@ def test_run_folder_contents(sample_run):
     assert result.run_dir.parent == out / "2027Q1"
     names = {p.name for p in result.run_dir.iterdir()}
     assert {"01_align_executives.ipynb", "02_select_portfolio.ipynb",
-            "03_test_robustness.ipynb", "board.html",
+            "03_test_robustness.ipynb", "04_review_quarter.ipynb", "board.html",
             "selection.csv", "alignment.json", "manifest.json"} <= names
     selection = pd.read_csv(result.run_dir / "selection.csv")
     assert selection["selected"].sum() == result.manifest["solver"]["selected"]
