@@ -22,10 +22,11 @@ from types import MappingProxyType
 import pandas as pd
 
 from . import schema
-from .errors import ValidationError, WorkbenchWarning, WorkbookError
+from .errors import ValidationError, WorkbenchWarning, WorkbookError, choose
 from .validate import ERROR, ROW, Problem, RawSheet, ValidationReport, check_sheets
 
 __all__ = [
+    "SAMPLE_QUARTERS",
     "PortfolioModel",
     "Settings",
     "read_workbook",
@@ -39,13 +40,24 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 
-def sample_workbook() -> Path:
-    """Path of the bundled sample workbook (a folder of CSV files).
+#: Review quarter -> folder of the bundled sample workbook as the board saw it that quarter.
+SAMPLE_QUARTERS: Mapping[str, str] = MappingProxyType({"2027Q1": "sample",
+                                                       "2026Q4": "sample_2026q4"})
+
+
+def sample_workbook(quarter: str = "2027Q1") -> Path:
+    """Path of the bundled sample workbook (a folder of CSV files) for a review *quarter*.
+
+    The default is the current quarter, 2027Q1; ``"2026Q4"`` gives the quarter before it, for
+    quarter-over-quarter comparisons (see ``tools/make_sample.py`` for what differs).
 
     >>> sample_workbook().joinpath("projects.csv").exists()
     True
+    >>> sample_workbook("2026Q4").name
+    'sample_2026q4'
     """
-    return Path(str(resources.files("seo_workbench") / "data" / "sample"))
+    folder = choose(SAMPLE_QUARTERS, quarter, what="sample quarter")
+    return Path(str(resources.files("seo_workbench") / "data" / folder))
 
 
 @dataclass(frozen=True)

@@ -595,8 +595,8 @@ def fmt(value) -> str:
     return str(value)
 
 
-def write_csv(name: str, header: list[str], rows) -> None:
-    with open(OUT / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
+def write_csv(name: str, header: list[str], rows, folder: Path = OUT) -> None:
+    with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
@@ -653,9 +653,9 @@ def generate() -> None:
 # Checks: read the files back and make sure the sample teaches what it should
 # --------------------------------------------------------------------------------------------
 
-def load() -> dict[str, pd.DataFrame]:
+def load(folder: Path = OUT) -> dict[str, pd.DataFrame]:
     return {f.stem: pd.read_csv(f, keep_default_na=False, na_values=[""])
-            for f in sorted(OUT.glob("*.csv"))}
+            for f in sorted(folder.glob("*.csv"))}
 
 
 def check_ids(d: dict[str, pd.DataFrame]) -> None:
@@ -759,8 +759,9 @@ def mcda_scores(d) -> pd.Series:
 def solve(d) -> tuple[set[str], dict]:
     """Solve the portfolio-selection MIP; return the selection and the constraint slacks."""
     settings = dict(zip(d["settings"].key, d["settings"].value.astype(str), strict=True))
+    periods = settings["periods"].split(",")  # either quarter's sample
     projects = d["projects"].set_index("project_id")
-    costs = d["costs"].set_index("project_id")[PERIODS]
+    costs = d["costs"].set_index("project_id")[periods]
     total_cost = costs.sum(axis=1)
     value = mcda_scores(d)
     pids = list(projects.index)
@@ -768,9 +769,9 @@ def solve(d) -> tuple[set[str], dict]:
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
     x = {p: pulp.LpVariable(f"x_{p}", cat="Binary") for p in pids}
     prob += pulp.lpSum(value[p] * x[p] for p in pids)
-    spend = {t: pulp.lpSum(costs.at[p, t] * x[p] for p in pids) for t in PERIODS}
+    spend = {t: pulp.lpSum(costs.at[p, t] * x[p] for p in pids) for t in periods}
     budget = dict(zip(d["budget"].period, d["budget"].amount, strict=True))
-    for t in PERIODS:
+    for t in periods:
         prob += spend[t] <= budget[t], f"budget_{t}"
     total = pulp.lpSum(total_cost[p] * x[p] for p in pids)
     prob += total <= float(settings["total_budget"]), "total_budget"
@@ -815,7 +816,7 @@ def solve(d) -> tuple[set[str], dict]:
     sel_cost = costs.loc[sorted(chosen)]
     info = {
         "objective": pulp.value(prob.objective),
-        "budget_slack": {t: budget[t] - sel_cost[t].sum() for t in PERIODS},
+        "budget_slack": {t: budget[t] - sel_cost[t].sum() for t in periods},
         "budget": budget,
         "total_spend": total_cost[sorted(chosen)].sum(),
         "total_budget": float(settings["total_budget"]),
@@ -916,8 +917,213 @@ def calibrate_budget() -> None:
     write_budget(budget, total)
 
 
+# --------------------------------------------------------------------------------------------
+# The previous quarter: the workbook as the board saw it in 2026Q4
+# --------------------------------------------------------------------------------------------
+
+PREVIOUS_OUT = OUT.parent / "sample_2026q4"
+# The horizon rolls one quarter: 2026Q4 is in view (in-flight projects spend their planned
+# 2026Q4 spend from the status report), 2028Q4 is not yet (spend planned then is out of view).
+PREVIOUS_PERIODS = ["2026Q4", *PERIODS[:-1]]
+
+# Proposed in 2027Q1, so not on the 2026Q4 list.
+PROPOSED_SINCE = ["P09", "P38", "P45"]
+# On the 2026Q4 list, withdrawn before 2027Q1 (their ids are not reused):
+# (project_id, name, owner, department, theme, status), benefit, scores, spend per period.
+WITHDRAWN = {
+    "P49": (("P49", "Hydro turbine refurbishment at Greyhollow dam", "A. Okafor", WATER, NZ,
+             "proposed"), 1_700_000, (4, 4, 1, 2, 2, 1),
+            {"2027Q2": 380_000, "2027Q3": 540_000, "2027Q4": 520_000, "2028Q1": 360_000}),
+    "P50": (("P50", "Call recording and quality analytics", "H. Duarte", CUSTOMER, CX,
+             "proposed"), 650_000, (3, 3.5, 4, 1, 2, 2),
+            {"2027Q1": 180_000, "2027Q2": 260_000, "2027Q3": 170_000}),
+}
+# The board's weights before the executives' alignment moved 0.05 to risk reduction.
+PREVIOUS_WEIGHTS = {"customer_impact": 0.20, "risk_reduction": 0.15}
+# Scores before the re-scoring in 2027Q1.
+PREVIOUS_SCORES = {"P13": {"risk_reduction": 3}, "P21": {"delivery_risk": 3},
+                   "P33": {"financial_return": 2}}
+# Previous plan = this quarter's plan x factor, per period (rounded to EUR 1000).
+PREVIOUS_COST_FACTOR = {"P12": 0.9, "P06": 0.8, "P35": 1.25}
+# The board's decisions before 2027Q1 (P19 and P47 were then left to the optimiser).
+PREVIOUS_DECISIONS = {"P19": ("auto", ""), "P47": ("auto", "")}
+# Quarterly budget in the 2026Q4 plan minus today's (the horizon cap moves with it).
+PREVIOUS_BUDGET_CHANGE = {"2028Q2": -500_000}
+# Share of each benefit KPI's progress (baseline to today's reading) reached a quarter earlier.
+PREVIOUS_KPI_PROGRESS = 0.75
+
+# Every deliberate difference, by the cause a quarter-over-quarter comparison names:
+# (cause, project_id or "", what it was in 2026Q4 and why it changed). tests/test_runs.py
+# checks the two workbooks differ in exactly these ways.
+CHANGES = [
+    ("horizon", "", "Periods 2026Q4..2028Q3: in-flight projects spend their planned 2026Q4 "
+                    "spend in 2026Q4; spend planned for 2028Q4 was beyond the horizon."),
+    ("competitors", "P09", "Not yet proposed: tabled in 2027Q1 after the regulator's "
+                           "affordability guidance of December 2026."),
+    ("competitors", "P38", "Not yet proposed: the national park authority offered the "
+                           "partnership in January 2027."),
+    ("competitors", "P45", "Not yet proposed: the business case followed the cloud "
+                           "telephony migration's first results."),
+    ("competitors", "P49", "Withdrawn in January 2027: the spillway remediation (P11) keeps "
+                           "the Greyhollow reservoir drawn down until 2029."),
+    ("competitors", "P50", "Withdrawn in January 2027: the cloud telephony contract (P07) "
+                           "now includes call recording and analytics."),
+    ("weights", "", "Customer impact weighed 0.20 and risk reduction 0.15; the executives' "
+                    "alignment in January 2027 swapped them (0.15 and 0.20)."),
+    ("scores", "P13", "Risk reduction 3, now 4: the new national flood map puts two more "
+                      "substations in the flood zone."),
+    ("scores", "P21", "Delivery risk 3, now 4: the vendor's migration tooling failed "
+                      "acceptance in 2026Q4."),
+    ("scores", "P33", "Financial return 2, now 3: the 2027 power purchase prices raise the "
+                      "value of self-generation."),
+    ("costs", "P12", "Remaining plan 10 % lower: the Ashcombe Road redesign (contingency "
+                     "exhausted in 2026Q4) added to it."),
+    ("costs", "P06", "Plan 20 % lower: the data-sharing agreement with the energy networks "
+                     "added a data-matching service."),
+    ("costs", "P35", "Plan 25 % higher: the gas network's connection offer for the biogas "
+                     "came in below the estimate."),
+    ("constraints", "P19", "Not yet a must: the regulator confirmed the NIS2 deadline in "
+                           "January 2027."),
+    ("constraints", "P47", "Not yet a must-not: the board's cloud-first decision came in "
+                           "November 2026, after the 2026Q4 review."),
+    ("constraints", "", "Budget for 2028Q2 EUR 500k lower (and the horizon cap with it): the "
+                        "December 2026 business plan raised it."),
+]
+
+
+def pool_demand(pid: str, department: str, spend: dict[str, int]) -> list[tuple]:
+    """Person-days per pool and quarter at the department's typical intensity (5-day steps)."""
+    rows = []
+    for period, amount in spend.items():
+        for pool, per_m in zip(POOLS, POOL_INTENSITY[department], strict=True):
+            days = round_to(abs(amount) / 1e6 * per_m, 5)
+            if days > 0:
+                rows.append((pid, pool, period, days))
+    return rows
+
+
+def derive_previous(d: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The 2026Q4 workbook, derived from this quarter's sheets *d* by the differences above."""
+    last = PERIODS[-1]
+    gone = set(PROPOSED_SINCE)
+    status = d["status"]
+    planned = (status[status.period == PREVIOUS_PERIODS[0]]
+               .set_index("project_id").planned_spend)
+
+    projects = d["projects"][~d["projects"].project_id.isin(gone)].copy()
+    for pid, (decision, reason) in PREVIOUS_DECISIONS.items():
+        projects.loc[projects.project_id == pid, ["decision", "decision_reason"]] = (
+            decision, reason or None)
+    added = [(*row, "auto", None, benefit) for row, benefit, _s, _c in WITHDRAWN.values()]
+    projects = pd.concat([projects, pd.DataFrame(added, columns=projects.columns)],
+                         ignore_index=True)
+
+    criteria = d["criteria"].copy()
+    for cid, weight in PREVIOUS_WEIGHTS.items():
+        criteria.loc[criteria.criterion_id == cid, "weight"] = weight
+
+    scores = d["scores"][~d["scores"].project_id.isin(gone)].set_index("project_id")
+    for pid, changed in PREVIOUS_SCORES.items():
+        for cid, value in changed.items():
+            scores.loc[pid, cid] = value
+    for pid, (_row, _benefit, values, _spend) in WITHDRAWN.items():
+        scores.loc[pid] = values
+
+    costs = d["costs"][~d["costs"].project_id.isin(gone)].set_index("project_id")
+    costs.insert(0, PREVIOUS_PERIODS[0], planned.reindex(costs.index).fillna(0).astype(int))
+    costs = costs[PREVIOUS_PERIODS]
+    for pid, factor in PREVIOUS_COST_FACTOR.items():  # 2026Q4 stays as the status report says
+        costs.loc[pid, PERIODS[:-1]] = [round_to(c * factor, 1000)
+                                        for c in costs.loc[pid, PERIODS[:-1]]]
+    for pid, (_row, _benefit, _scores, spend) in WITHDRAWN.items():
+        costs.loc[pid] = [spend.get(p, 0) for p in PREVIOUS_PERIODS]
+
+    # In-flight projects' 2026Q4 demand at the intensity of their 2027Q1 demand.
+    demand = d["demand"][~d["demand"].project_id.isin(gone) & (d["demand"].period != last)]
+    first = d["costs"].set_index("project_id")[PERIODS[0]]
+    earlier = [(r.project_id, r.pool, PREVIOUS_PERIODS[0],
+                round_to(r.amount * planned[r.project_id] / first[r.project_id], 5))
+               for r in demand[demand.period == PERIODS[0]].itertuples()
+               if r.project_id in planned.index]
+    later = [pool_demand(row[0], row[3], spend) for row, _b, _s, spend in WITHDRAWN.values()]
+    demand = pd.concat([pd.DataFrame([r for r in earlier if r[3] > 0], columns=demand.columns),
+                        demand, pd.DataFrame(sum(later, []), columns=demand.columns)],
+                       ignore_index=True)
+
+    capacity = d["capacity"]
+    earliest = capacity[capacity.period == PERIODS[0]].assign(period=PREVIOUS_PERIODS[0])
+    capacity = (pd.concat([earliest, capacity[capacity.period != last]])
+                .sort_values("pool", kind="stable", key=lambda s: s.map(POOLS.index)))
+
+    budget = d["budget"].set_index("period").amount
+    margin = budget.sum() - float(settings_of(d)["total_budget"])
+    first_budget = int(100_000 * math.ceil(planned.sum() / 100_000))
+    budget = pd.concat([pd.Series({PREVIOUS_PERIODS[0]: first_budget}), budget.drop(last)])
+    for period, change in PREVIOUS_BUDGET_CHANGE.items():
+        budget[period] += change
+    settings = d["settings"].copy()
+    settings["value"] = settings["value"].astype(object)
+    settings.loc[settings.key == "periods", "value"] = ",".join(PREVIOUS_PERIODS)
+    settings.loc[settings.key == "total_budget", "value"] = int(budget.sum() - margin)
+
+    benefits = d["benefits"].copy()
+    moved = benefits.current - benefits.baseline
+    benefits["current"] = (benefits.baseline + (moved * PREVIOUS_KPI_PROGRESS).round())
+
+    return d | {
+        "settings": settings,
+        "budget": budget.rename_axis("period").rename("amount").reset_index(),
+        "projects": projects,
+        "criteria": criteria,
+        "scores": scores.reset_index(),
+        "costs": costs.reset_index(),
+        "demand": demand,
+        "capacity": capacity,
+        "status": status[status.period < PREVIOUS_PERIODS[0]],
+        "benefits": benefits,
+    }
+
+
+def settings_of(d: dict[str, pd.DataFrame]) -> dict[str, str]:
+    return dict(zip(d["settings"].key, d["settings"].value.astype(str), strict=True))
+
+
+def write_previous(d: dict[str, pd.DataFrame]) -> None:
+    """Write the previous quarter's sheets in the same CSV layout as this quarter's."""
+    PREVIOUS_OUT.mkdir(parents=True, exist_ok=True)
+    for name, frame in d.items():
+        rows = ([None if pd.isna(v) else v for v in row]
+                for row in frame.itertuples(index=False))
+        write_csv(name, list(frame.columns), rows, folder=PREVIOUS_OUT)
+
+
+def check_previous(previous: dict[str, pd.DataFrame], current: dict[str, pd.DataFrame]) -> None:
+    """The previous quarter validates, solves, and its optimum differs from this quarter's."""
+    import warnings
+
+    import seo_workbench as seo
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", seo.WorkbenchWarning)
+        report = seo.validate_workbook(PREVIOUS_OUT)
+    assert report.ok, str(report)
+    assert settings_of(previous)["periods"].split(",") == PREVIOUS_PERIODS
+    assert abs(previous["criteria"].weight.sum() - 1) < 1e-12
+    before, info = solve(previous)
+    now, _info = solve(current)
+    print(f"Previous quarter ({PREVIOUS_PERIODS[0]}): {len(before)} projects funded, spend EUR "
+          f"{info['total_spend']:,.0f} of {info['total_budget']:,.0f}")
+    print(f"  funded then, not now: {sorted(before - now)}; now, not then: {sorted(now - before)}")
+    assert before != now
+    assert before & set(WITHDRAWN), "a withdrawn project should have been funded in 2026Q4"
+    assert now & set(PROPOSED_SINCE), "a newly proposed project should be funded in 2027Q1"
+
+
 if __name__ == "__main__":
     generate()
     calibrate_budget()
     print(f"Wrote {len(list(OUT.glob('*.csv')))} files to {OUT}\n")
     check(load())
+    write_previous(derive_previous(load()))
+    print(f"\nWrote {len(list(PREVIOUS_OUT.glob('*.csv')))} files to {PREVIOUS_OUT}")
+    check_previous(load(PREVIOUS_OUT), load())
