@@ -136,9 +136,8 @@ class QuarterChangeResult:
             if enters:
                 parts.append("brought in " + ", ".join(enters))
             if leaves:
-                parts.append(("and " if enters else "") + "took out " + ", ".join(leaves))
-            out.append("; ".join(parts[:1]) + ("; " + " ".join(parts[1:]) if parts[1:] else "")
-                       + ".")
+                parts.append("took out " + ", ".join(leaves))
+            out.append("; ".join(parts) + ".")
         unchanged = [CAUSES[c] for c, v in self.causes().items()
                      if abs(v) < 1e-9 and (self.changes[CAUSE] != c).all()]
         if unchanged:
