@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 ## env: create .venv and install the package with its test tools
 env: $(STAMP)
 
-## demo: run the quarterly analysis on the bundled sample and print where the board pack is
+## demo: run the bundled sample's two quarters (2026Q4, then 2027Q1 compared with it) and print where the board pack is
 demo: env
+	@echo "Previous quarter first: 2026Q4 (reports in $(OUT)/2026Q4)"
+	@$(BIN)/seo-workbench run --quarter 2026Q4 --workbook seo_workbench/data/sample_2026q4 --out $(OUT) > /dev/null
 	$(BIN)/seo-workbench run --quarter $(QUARTER) --out $(OUT)
 
 ## report: as demo, for your own workbook (make report WORKBOOK=path QUARTER=2027Q1), plus a PDF when Chromium is on PATH

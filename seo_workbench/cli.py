@@ -62,7 +62,7 @@ def _run(args) -> int:
                              progress=say, weighting=args.weighting, method=args.method,
                              aggregation=args.aggregation, cr_threshold=args.cr_threshold,
                              budget_scale=args.budget_scale, time_limit=args.time_limit,
-                             register=args.register)
+                             register=args.register, previous_run=args.previous_run)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--register", default=None, metavar="URL",
                      help="decision register to append the run's decisions to: a file path or "
                           "an SQLAlchemy URL (default: OUT/decisions.sqlite)")
+    run.add_argument("--previous-run", type=Path, default=None, metavar="DIR",
+                     help="earlier run folder to compare this quarter against (default: the "
+                          "latest succeeded run of an earlier quarter in OUT, if any)")
     run.set_defaults(func=_run)
     _add_register_commands(commands)
     return parser

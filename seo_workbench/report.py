@@ -23,17 +23,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import RunError, ValidationError, WorkbenchWarning, choose
+from .errors import RunError, ValidationError, WorkbenchError, WorkbenchWarning, choose
+
+if TYPE_CHECKING:
+    from .workbook import PortfolioModel
 
 __all__ = [
     "CHAPTERS",
     "RunParameters",
     "RunResult",
     "board_table",
+    "find_previous_run",
     "prepare",
+    "read_run_model",
     "run_quarter",
     "alignment_note",
     "bullets",
@@ -51,6 +57,7 @@ SELECTION_CSV = "selection.csv"
 RESULTS_JSON = "results.json"
 ALIGNMENT_JSON = "alignment.json"
 MANIFEST_JSON = "manifest.json"
+INPUTS_DIR = "inputs"  # the run's copy of its workbook
 _VERSIONED = ("seo-workbench", "pandas", "numpy", "pulp", "highspy", "altair",
               "vl-convert-python", "papermill", "nbconvert", "openpyxl")
 
@@ -467,13 +474,160 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     return pdf_path
 
 
+def _snapshot_inputs(workbook: Path, run_dir: Path, sha256: str) -> str:
+    """Copy the workbook (the file, or the folder's CSV files) into the run's ``inputs/``.
+
+    Returns the copy's path relative to *run_dir*. The copy must hash as the workbook read
+    at the start of the run, so a later quarter compares against exactly what this run saw.
+    """
+    from .workbook import _hashes
+
+    inputs = run_dir / INPUTS_DIR
+    target = inputs / workbook.name
+    if workbook.is_file():
+        inputs.mkdir()
+        shutil.copy2(workbook, target)
+    else:
+        target.mkdir(parents=True)
+        for file in sorted(workbook.glob("*.csv")):
+            shutil.copy2(file, target / file.name)
+    if _hashes(target)[0] != sha256:
+        raise RunError(f"The workbook {str(workbook)!r} changed while the run was starting: its "
+                       f"copy in {target} differs from what was validated. Run again once "
+                       "nobody is saving it.")
+    return target.relative_to(run_dir).as_posix()
+
+
+def _read_manifest(run_dir: Path) -> dict | None:
+    """A run folder's manifest, or None when it is missing or unreadable."""
+    try:
+        manifest = json.loads((run_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _before(earlier: str, later: str) -> bool | None:
+    """True when quarter label *earlier* comes before *later*; None when they cannot be ordered.
+
+    Calendar quarters are compared as dates; two other labels (``FY27 P1``) as text.
+
+    >>> _before("2026Q4", "2027Q1"), _before("2027Q1", "2027Q1"), _before("2026Q4", "FY27 P1")
+    (True, False, None)
+    """
+    from .execution import _quarter_key
+
+    a, b = _quarter_key(earlier), _quarter_key(later)
+    if a is not None and b is not None:
+        return a < b
+    if a is None and b is None:
+        return str(earlier) < str(later)
+    return None
+
+
+def find_previous_run(out: str | Path, quarter: str,
+                      organisation: str | None = None) -> Path | None:
+    """The newest succeeded run under *out* of the latest quarter before *quarter*, or None.
+
+    Runs are the folders ``out/<quarter>/<run id>/`` that :func:`run_quarter` writes. Failed,
+    unfinished and unreadable runs are passed over, and so, when *organisation* is given,
+    are runs for another organisation.
+
+    Parameters
+    ----------
+    out
+        Reports folder, as given to :func:`run_quarter`.
+    quarter
+        This quarter's label; only earlier quarters count (``2026Q4`` before ``2027Q1``).
+    organisation
+        Settings 'organisation' of this quarter's workbook; None accepts any.
+
+    Returns
+    -------
+    Path or None
+        The run folder, or None when no earlier succeeded run exists.
+    """
+    candidates = []
+    for manifest_path in Path(out).glob(f"*/*/{MANIFEST_JSON}"):
+        run_dir = manifest_path.parent
+        manifest = _read_manifest(run_dir)
+        if manifest is None or manifest.get("status") != "succeeded":
+            continue
+        label = manifest.get("quarter")
+        if not isinstance(label, str) or not _before(label, quarter):
+            continue
+        if organisation is not None and _organisation(run_dir, manifest) != organisation:
+            continue
+        candidates.append((label, str(manifest.get("created", "")), run_dir.name, run_dir))
+    if not candidates:
+        return None
+    from .execution import _quarter_key
+
+    # Latest quarter first, then the newest run of it.
+    latest = max(candidates, key=lambda c: (_quarter_key(c[0]) or 0, c[0], c[1], c[2]))
+    return latest[3]
+
+
+def _organisation(run_dir: Path, manifest: dict) -> str | None:
+    """The organisation a run was for: from its manifest, else from its workbook's settings."""
+    if isinstance(manifest.get("organisation"), str):
+        return manifest["organisation"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WorkbenchWarning)
+            return read_run_model(run_dir).settings.organisation
+    except WorkbenchError:
+        return None
+
+
+def read_run_model(run_dir: str | Path) -> PortfolioModel:
+    """The validated workbook a run read: its copy in ``inputs/``, else the original if unchanged.
+
+    Parameters
+    ----------
+    run_dir
+        A run folder written by :func:`run_quarter`.
+
+    Returns
+    -------
+    PortfolioModel
+        With the same ``sha256`` as the manifest records.
+
+    Raises
+    ------
+    RunError
+        When the folder has no readable manifest, or the run predates input snapshots and its
+        workbook has changed or gone since.
+    """
+    from .workbook import _hashes, read_workbook
+
+    run_dir = Path(run_dir)
+    manifest = _read_manifest(run_dir)
+    if manifest is None or not isinstance(manifest.get("workbook"), dict):
+        raise RunError(f"{run_dir} is not a run folder: expected a readable {MANIFEST_JSON} "
+                       "written by `seo-workbench run`.")
+    workbook = manifest["workbook"]
+    snapshot = workbook.get("snapshot")
+    if snapshot and (run_dir / snapshot).exists():
+        return read_workbook(run_dir / snapshot)
+    path = Path(str(workbook.get("path", "")))
+    found = _hashes(path)[0] if workbook.get("path") and path.exists() else None
+    if found is not None and found == workbook.get("sha256"):
+        return read_workbook(path)
+    what = "no longer exists" if found is None else "has changed since (its sha256 differs)"
+    raise RunError(f"Run {run_dir.name} predates input snapshots (no {INPUTS_DIR}/ folder) and "
+                   f"its workbook {str(path)!r} {what}, so what that run read is lost. Restore "
+                   "the workbook as it was, or compare against a later run.")
+
+
 def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Path = "reports",
                 solver: str = "HiGHS", pdf: bool = False, log_output: bool = False,
                 progress: Callable[[str], None] | None = None, weighting: str = "direct",
                 method: str = "weighted_sum", aggregation: str = "aij",
                 cr_threshold: float = 0.10, budget_scale: float = 1.0,
                 time_limit: float | None = 60.0,
-                register: str | Path | None = None) -> RunResult:
+                register: str | Path | None = None,
+                previous_run: str | Path | None = None) -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -506,6 +660,10 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         Decision register the run's decisions are appended to: a file path or an SQLAlchemy
         URL; default ``out/decisions.sqlite``. A failure to record keeps the board pack: the
         manifest's ``register`` entry says ``"failed"`` and why.
+    previous_run
+        An earlier run folder to compare this quarter against; by default the one
+        :func:`find_previous_run` finds in *out* for the same organisation (none: no
+        comparison). Passed to the notebooks that declare a ``previous_run`` parameter.
 
     Raises
     ------
@@ -531,22 +689,43 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     if params.quarter not in model.periods:
         raise ValidationError(f"Unknown quarter {quarter!r}. Choose one of: "
                               f"{', '.join(model.periods)} (settings 'periods').")
+    if previous_run is None:
+        previous = find_previous_run(out, params.quarter, model.settings.organisation)
+    else:
+        previous = Path(previous_run).expanduser()
+        if _read_manifest(previous) is None:
+            raise ValidationError(f"previous_run {str(previous)!r} is not a run folder: "
+                                  f"expected a folder with a readable {MANIFEST_JSON}, such as "
+                                  f"{Path(out) / '2026Q4' / '<run id>'}.")
     run_id, run_dir = _new_run_dir(Path(out), params.quarter)
     say(f"Run {run_id}: writing to {run_dir}")
+    if previous is not None:
+        say(f"comparing with the previous run {previous}")
     parameters = {"workbook_path": str(params.workbook.resolve()), "quarter": params.quarter,
                   "solver": params.solver, "output_dir": str(run_dir.resolve()),
                   "weights": params.weighting, "method": params.method,
                   "aggregation": params.aggregation, "cr_threshold": params.cr_threshold,
-                  "budget_scale": params.budget_scale, "time_limit": params.time_limit}
+                  "budget_scale": params.budget_scale, "time_limit": params.time_limit,
+                  "previous_run": str(previous.resolve()) if previous else ""}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",
+        "organisation": model.settings.organisation,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "parameters": parameters,
         "workbook": {"path": str(params.workbook.resolve()), "sha256": model.sha256,
                      "files": dict(model.file_hashes)},
+        "previous_run": str(previous.resolve()) if previous else None,
         "versions": _versions(), "chapters": [], "timings": {}, "solver": {},
         "outputs": [],
     }
+    _write_json(run_dir / MANIFEST_JSON, manifest)
+    try:
+        manifest["workbook"]["snapshot"] = _snapshot_inputs(params.workbook, run_dir,
+                                                            model.sha256)
+    except (OSError, RunError) as exc:
+        manifest.update(status="failed", error={"step": "snapshot", "message": str(exc)})
+        _write_json(run_dir / MANIFEST_JSON, manifest)
+        raise RunError(f"Could not copy the workbook into {run_dir / INPUTS_DIR}: {exc}") from exc
     _write_json(run_dir / MANIFEST_JSON, manifest)
     total = time.perf_counter()
     executed = []

@@ -89,6 +89,12 @@ def test_manifest_records_the_run(sample_run):
                 for p in sorted(sample.glob("*.csv"))}
     assert manifest["workbook"]["files"] == expected
     assert len(manifest["workbook"]["sha256"]) == 64
+    snapshot = result.run_dir / manifest["workbook"]["snapshot"]
+    assert sorted(p.name for p in snapshot.iterdir()) == sorted(expected)
+    assert seo.report.read_run_model(result.run_dir).sha256 == manifest["workbook"]["sha256"]
+    assert manifest["previous_run"] is None  # the first run in its reports folder
+    assert manifest["parameters"]["previous_run"] == ""
+    assert manifest["organisation"] == "Northbridge Utilities Group"
     for package in ("python", "seo-workbench", "pulp", "highspy", "pandas", "papermill"):
         assert manifest["versions"][package]
     alignment = manifest["alignment"]
