@@ -703,7 +703,9 @@ def rank_slope_chart(changes, top: int = 15, title: str = "How the ranking moved
               "tooltip": [alt.Tooltip("project:N"), alt.Tooltip("when:N"),
                           alt.Tooltip("rank:Q", format=".0f"), alt.Tooltip("funding:N")]}
     lines = base.mark_line(point=True, strokeWidth=2).encode(**encode)
-    labels = base.transform_filter(alt.datum.when == "this quarter").mark_text(
+    labels = base.transform_filter(
+        (alt.datum.when == "this quarter") & (alt.datum.funding != "no change in funding")
+    ).mark_text(
         align="left", dx=8, fontSize=10).encode(
         x=encode["x"], y=encode["y"], text="project:N", color=encode["color"])
     return (lines + labels).properties(width=260, height=max(240, 16 * len(shown)))
@@ -728,13 +730,22 @@ def value_waterfall_chart(changes, title: str = "Portfolio value: last quarter t
                  "kind": "total", "order": len(rows)})
     frame = pd.DataFrame(rows)
     frame["change"] = frame["end"] - frame["start"]
+    # The steps are small beside the totals: start the axis near the lowest level so that
+    # each step's bar can be seen, and say so in the subtitle.
+    levels = pd.concat([frame["end"], frame.loc[frame["kind"] != "total", "start"]])
+    low, high = float(levels.min()), float(levels.max())
+    pad = max((high - low) * 0.25, abs(high) * 1e-3, 1e-9)
+    floor = low - pad
+    frame.loc[frame["kind"] == "total", "start"] = floor
     colours = alt.Scale(domain=["total", "up", "down", "none"], range=[NAVY, TEAL, RED, GREY])
-    return alt.Chart(frame, title=alt.Title(title, subtitle="each bar swaps one group of "
-                                            "inputs from last quarter's to this quarter's, in "
-                                            "this order")).mark_bar(size=28).encode(
+    return alt.Chart(frame, title=alt.Title(title, subtitle=[
+        "each bar swaps one group of inputs from last quarter's to this quarter's, in this "
+        "order", "the value axis does not start at 0"])).mark_bar(size=28).encode(
         x=alt.X("bar:N", sort=alt.EncodingSortField("order"), title=None,
                 axis=alt.Axis(labelAngle=-30, labelLimit=200)),
-        y=alt.Y("start:Q", title="Portfolio value"), y2="end:Q",
+        y=alt.Y("start:Q", title="Portfolio value",
+                scale=alt.Scale(zero=False, domain=[floor, high + pad], nice=False)),
+        y2="end:Q",
         color=alt.Color("kind:N", scale=colours, legend=None),
         tooltip=[alt.Tooltip("bar:N", title="Step"),
                  alt.Tooltip("change:Q", format="+,.3f", title="Change"),
