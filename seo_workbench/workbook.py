@@ -374,11 +374,14 @@ def _read_csv_folder(path: Path, problems: list[Problem]) -> dict[str, RawSheet]
                                     f"a byte that is not UTF-8 at position {exc.start}",
                                     "Save the file as 'CSV UTF-8' from Excel."))
             continue
+        # Only the delimiter is sniffed (Excel writes ';' in some locales); quoting is
+        # Excel's own. A header line has no quotes to learn from, and the sniffer then turns
+        # off doubled quotes, which splits a cell such as "He said ""go"", twice" in two.
         try:
-            dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+            delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
+            delimiter = ","
+        reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
         rows = [(i, r) for i, r in enumerate(reader, 1)]
         sheets[key] = _frame(rows, key, str(file), problems)
     return sheets

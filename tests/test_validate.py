@@ -727,6 +727,16 @@ def test_csv_with_semicolons_is_read(tmp_path):
     assert model.budget.to_dict() == {"2027Q1": 300, "2027Q2": 200}
 
 
+def test_csv_cells_with_quotes_and_commas_keep_their_columns(tmp_path):
+    # Excel doubles a quote inside a quoted cell; the header has no quotes to sniff that from.
+    name = 'He said "go", twice; =HYPERLINK("x")'
+    folder = workbook(tmp_path, cell("projects", 2, "name", name), fmt="csv")
+    assert '""go""' in (folder / "projects.csv").read_text()
+    model = read_workbook(folder)
+    assert model.projects["name"].iloc[0] == name
+    assert validate_workbook(folder).problems == ()
+
+
 def test_csv_not_utf8_is_reported_once(tmp_path):
     folder = workbook(tmp_path, cell("projects", 2, "name", "Café portal"), fmt="csv")
     projects = folder / "projects.csv"
