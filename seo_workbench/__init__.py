@@ -17,6 +17,7 @@ from . import (
     register,
     report,
     robustness,
+    scenario,
     schema,
     weights,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "report",
     "robustness",
     "sample_workbook",
+    "scenario",
     "schema",
     "score",
     "select_portfolio",

@@ -342,12 +342,13 @@ def gantt_chart(portfolio, costs: pd.DataFrame, title: str = "Funded projects ov
     ).properties(width=560, height=alt.Step(14))
 
 
-def frontier_chart(frontier, title: str = "Efficient frontier: the best value at each budget"
-                   ) -> alt.Chart:
+def frontier_chart(frontier, title: str = "Efficient frontier: the best value at each budget",
+                   current: tuple[float, float] | None = None) -> alt.Chart:
     """Best portfolio value against total budget, beside funding down the ranked list.
 
     The proposed portfolio (today's budget) is marked; the vertical gap between the two lines
-    is the value a ranking cut-off leaves behind.
+    is the value a ranking cut-off leaves behind. *current* = (total budget, value) marks one
+    more point, "current setting" (the trade-off explorer's portfolio).
     """
     frame = frontier.to_frame()
     best = frame[["budget", "value", "n_selected", "budget_scale"]].assign(
@@ -376,7 +377,15 @@ def frontier_chart(frontier, title: str = "Efficient frontier: the best value at
                                           fontWeight="bold").encode(
         x="budget:Q", y="value:Q", text=alt.value("proposed"))
     subtitle = frontier.summary() if hasattr(frontier, "summary") else ""
-    return (lines + mark + label).properties(
+    layers = lines + mark + label
+    if current is not None:
+        point = pd.DataFrame({"budget": [current[0]], "value": [current[1]]})
+        layers += alt.Chart(point).mark_point(shape="cross", size=260, filled=True,
+                                              color=GOLD).encode(
+            x="budget:Q", y="value:Q",
+            tooltip=[alt.Tooltip("budget:Q", format=",.0f", title="Budget"),
+                     alt.Tooltip("value:Q", format=",.3f", title="Current setting")])
+    return layers.properties(
         width=560, height=320, title=alt.Title(title, subtitle=_wrap(subtitle)))
 
 

@@ -62,7 +62,8 @@ def _run(args) -> int:
                              progress=say, weighting=args.weighting, method=args.method,
                              aggregation=args.aggregation, cr_threshold=args.cr_threshold,
                              budget_scale=args.budget_scale, time_limit=args.time_limit,
-                             register=args.register, previous_run=args.previous_run)
+                             register=args.register, previous_run=args.previous_run,
+                             scenario=args.scenario)
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
@@ -166,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--register", default=None, metavar="URL",
                      help="decision register to append the run's decisions to: a file path or "
                           "an SQLAlchemy URL (default: OUT/decisions.sqlite)")
+    run.add_argument("--scenario", type=Path, default=None, metavar="FILE",
+                     help="scenario file (YAML) saved by the trade-off explorer: its weights, "
+                          "method, budget scale and forced decisions replace the flags")
     run.add_argument("--previous-run", type=Path, default=None, metavar="DIR",
                      help="earlier run folder to compare this quarter against (default: the "
                           "latest succeeded run of an earlier quarter in OUT, if any)")

@@ -100,6 +100,8 @@ class RunParameters:
     cr_threshold: float = 0.10
     budget_scale: float = 1.0
     time_limit: float | None = 60.0
+    scenario: str = ""  # scenario file whose settings override the above
+    gap: float = 1e-6  # solver's relative gap for the portfolio (a scenario may set it)
 
     @property
     def weighting_options(self) -> dict:
@@ -111,19 +113,29 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
             output_dir: str = "", weighting: str = "direct",
             method: str = "weighted_sum", aggregation: str = "aij",
             cr_threshold: float = 0.10, budget_scale: float = 1.0,
-            time_limit: float | None = 60.0) -> RunParameters:
+            time_limit: float | None = 60.0, scenario_path: str = "") -> RunParameters:
     """Check a notebook's parameters and set up charts; raise a clear error on a bad value.
 
     papermill only warns about unknown parameter names, so the notebook calls this right after
-    its parameters cell.
+    its parameters cell. A *scenario_path* (a YAML file from the trade-off explorer) overrides
+    the weighting, method, budget scale and solver with the scenario's; its weights and forced
+    decisions are applied by :func:`seo_workbench.scenario.apply`.
     """
     from . import charts
     from .alignment import AGGREGATIONS
-    from .portfolio import SOLVERS
+    from .portfolio import DEFAULT_GAP, SOLVERS
     from .scoring import SCORING_METHODS
     from .weights import WEIGHTING_METHODS
     from .workbook import sample_workbook
 
+    gap = DEFAULT_GAP
+    if scenario_path:
+        from .scenario import load_scenario
+
+        chosen = load_scenario(scenario_path)
+        solver, weighting = chosen.solver, chosen.weighting
+        method, budget_scale = chosen.method, chosen.budget_scale
+        gap = chosen.gap
     solver = _canonical(SOLVERS, solver, "solver")
     weighting = _canonical(WEIGHTING_METHODS, weighting, "weighting method")
     method = _canonical(SCORING_METHODS, method, "scoring method")
@@ -149,7 +161,8 @@ def prepare(workbook_path: str = "", quarter: str = "", solver: str = "HiGHS",
     pd.set_option("display.max_rows", 200)
     return RunParameters(workbook, str(quarter).strip(), solver,
                          Path(output_dir) if output_dir else None, weighting, method,
-                         aggregation, cr_threshold, budget_scale, time_limit)
+                         aggregation, cr_threshold, budget_scale, time_limit,
+                         str(scenario_path or ""), gap)
 
 
 def _positive(value, name: str, example: str) -> float:
@@ -627,7 +640,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
                 cr_threshold: float = 0.10, budget_scale: float = 1.0,
                 time_limit: float | None = 60.0,
                 register: str | Path | None = None,
-                previous_run: str | Path | None = None) -> RunResult:
+                previous_run: str | Path | None = None,
+                scenario: str | Path | None = None) -> RunResult:
     """Run the quarterly analysis and write a new run folder with the board pack.
 
     Parameters
@@ -664,6 +678,11 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         An earlier run folder to compare this quarter against; by default the one
         :func:`find_previous_run` finds in *out* for the same organisation (none: no
         comparison). Passed to the notebooks that declare a ``previous_run`` parameter.
+    scenario
+        A scenario file saved by the trade-off explorer: its weighting, method, budget scale
+        and solver replace the arguments above, and the notebooks that declare
+        ``scenario_path`` apply its weights and forced decisions. Checked against the
+        workbook before the run starts.
 
     Raises
     ------
@@ -682,10 +701,16 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     say = progress or (lambda text: None)
     params = prepare(str(workbook or ""), quarter, solver, weighting=weighting, method=method,
                      aggregation=aggregation, cr_threshold=cr_threshold,
-                     budget_scale=budget_scale, time_limit=time_limit)
+                     budget_scale=budget_scale, time_limit=time_limit,
+                     scenario_path=str(Path(scenario).expanduser().resolve()) if scenario
+                     else "")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WorkbenchWarning)
         model = read_workbook(params.workbook)  # fail fast, before a folder or a kernel
+    if params.scenario:
+        from .scenario import load_scenario
+
+        load_scenario(params.scenario, model)  # unknown criteria or projects fail here
     if params.quarter not in model.periods:
         raise ValidationError(f"Unknown quarter {quarter!r}. Choose one of: "
                               f"{', '.join(model.periods)} (settings 'periods').")
@@ -706,7 +731,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
                   "weights": params.weighting, "method": params.method,
                   "aggregation": params.aggregation, "cr_threshold": params.cr_threshold,
                   "budget_scale": params.budget_scale, "time_limit": params.time_limit,
-                  "previous_run": str(previous.resolve()) if previous else ""}
+                  "previous_run": str(previous.resolve()) if previous else "",
+                  "scenario_path": params.scenario}
     manifest = {
         "run_id": run_id, "quarter": params.quarter, "status": "running",
         "organisation": model.settings.organisation,

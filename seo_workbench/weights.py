@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .workbook import PortfolioModel
 
 __all__ = [
+    "rebalance",
     "WEIGHTING_METHODS",
     "AHPResult",
     "ahp",
@@ -1000,3 +1001,31 @@ def _group_from_model(model: PortfolioModel, aggregation: str = "aij") -> pd.Ser
 
 
 from .ahp import AHPResult, ahp  # noqa: E402  (AHP lives in its own module; re-exported here)
+
+
+def rebalance(weights: Mapping[str, float] | pd.Series, criterion: str, value: float,
+              locked: Iterable[str] = ()) -> pd.Series:
+    """Set one criterion's weight and rescale the unlocked others in proportion to keep a sum of 1.
+
+    Locked criteria keep their weight; *value* is clipped to what the locked ones leave. When
+    every other unlocked weight is 0 they share the rest equally.
+
+    >>> rebalance({"a": 0.5, "b": 0.3, "c": 0.2}, "a", 0.6, locked=["c"]).round(3).to_dict()
+    {'a': 0.6, 'b': 0.2, 'c': 0.2}
+    >>> rebalance({"a": 0.5, "b": 0.3, "c": 0.2}, "a", 0.8).round(3).to_dict()
+    {'a': 0.8, 'b': 0.12, 'c': 0.08}
+    """
+    w = pd.Series(weights, dtype=float).copy()
+    locked = set(locked) - {criterion}
+    others = [c for c in w.index if c != criterion and c not in locked]
+    room = max(0.0, 1.0 - float(w[list(locked)].sum())) if locked else 1.0
+    value = min(max(float(value), 0.0), room)
+    if not others:
+        value = room
+    rest = room - value
+    current = w[others].clip(lower=0.0)
+    if others:
+        w[others] = (current * rest / current.sum() if current.sum() > 0
+                     else rest / len(others))
+    w[criterion] = value
+    return w.rename("weight")

@@ -1,0 +1,107 @@
+"""The trade-off explorer, driven headlessly through its widgets' traitlets."""
+
+from __future__ import annotations
+
+import pytest
+
+import seo_workbench as seo
+from seo_workbench.widgets import WORKING, Explorer
+
+
+@pytest.fixture
+def explorer(sample_model) -> Explorer:
+    return Explorer(sample_model, frontier_levels=0)
+
+
+def _expected(model, weights, method="weighted_sum", budget_scale=1.0):
+    ranking = seo.score(model.scores, weights, model.objectives, method=method)
+    return ranking, seo.select_portfolio(model, model.project_values(ranking),
+                                         budget_scale=budget_scale)
+
+
+def test_weights_stay_normalised_and_locked_ones_stay_put(explorer):
+    criteria = list(explorer.weights.index)
+    locked = explorer.weights[criteria[1]]
+    explorer.locks[criteria[1]].value = True
+    explorer.weight_sliders[criteria[0]].value = 0.5
+    assert explorer.weights.sum() == pytest.approx(1.0)
+    assert explorer.weights[criteria[0]] == pytest.approx(0.5)
+    assert explorer.weights[criteria[1]] == pytest.approx(locked)
+    assert [s.value for s in explorer.weight_sliders.values()] == pytest.approx(
+        list(explorer.weights))
+    explorer.weight_sliders[criteria[0]].value = 1.0  # more than the locked one leaves
+    assert explorer.weights[criteria[0]] == pytest.approx(1.0 - locked)
+    assert explorer.weights.sum() == pytest.approx(1.0)
+
+
+def test_rebalance_keeps_proportions_of_the_unlocked():
+    w = seo.weights.rebalance({"a": 0.4, "b": 0.4, "c": 0.2}, "a", 0.1)
+    assert w.to_dict() == pytest.approx({"a": 0.1, "b": 0.6, "c": 0.3})
+    w = seo.weights.rebalance({"a": 1.0, "b": 0.0, "c": 0.0}, "a", 0.4)
+    assert w.to_dict() == pytest.approx({"a": 0.4, "b": 0.3, "c": 0.3})
+
+
+def test_outputs_follow_the_package_functions(explorer, sample_model):
+    explorer.weight_sliders["delivery_risk"].value = 0.45
+    explorer.method.value = "topsis"
+    ranking, portfolio = _expected(sample_model, explorer.weights, "topsis")
+    assert explorer.ranking.ranks.equals(ranking.ranks)
+    assert set(explorer.portfolio.selected) == set(portfolio.selected)
+    assert explorer.portfolio.objective == pytest.approx(portfolio.objective)
+    first = ranking.ranks.sort_values().index[0]
+    assert first in explorer.ranking_table.value
+    assert explorer.chart.to_dict()["mark"]["type"] == "circle"
+
+
+def test_changes_since_the_last_setting(explorer):
+    before = set(explorer.portfolio.selected)
+    explorer.weight_sliders["financial_return"].value = 0.9
+    after = set(explorer.portfolio.selected)
+    assert set(explorer.change.entered) == after - before
+    assert set(explorer.change.left) == before - after
+    assert len(explorer.change.moves) > 0 and "rank moves" in explorer.changes_text.value
+
+
+def test_forcing_a_project_in_funds_it_and_shows_the_value_lost(explorer):
+    left_out = next(p for p in explorer.ranking.ranks.sort_values().index
+                    if p not in explorer.portfolio.selected
+                    and explorer.decisions[p].value == "auto")
+    free = explorer.unforced.objective
+    explorer.reasons[left_out].value = "Board sponsor insists"
+    explorer.decisions[left_out].value = "must"
+    assert left_out in explorer.portfolio.selected
+    assert explorer.value_lost == pytest.approx(free - explorer.portfolio.objective)
+    assert explorer.value_lost > 0 and "cost" in explorer.value_lost_text.value
+    assert explorer.forced == {left_out: ("must", "Board sponsor insists")}
+
+
+def test_budget_change_reoptimises_and_display_change_does_not(explorer, sample_model):
+    solves = explorer.solves
+    explorer.rows.value = 30
+    explorer.reasons[next(iter(explorer.reasons))].value = "a note"
+    assert explorer.solves == solves
+    assert explorer.ranking_table.value.count("<tr>") == 31  # header + 30 rows
+    explorer.budget_scale.value = 1.3
+    assert explorer.solves > solves
+    _, portfolio = _expected(sample_model, explorer.weights, budget_scale=1.3)
+    assert explorer.portfolio.objective == pytest.approx(portfolio.objective)
+    solves = explorer.solves
+    explorer.budget_scale.value = 1.3  # no change: no solve
+    explorer.weight_sliders["strategic_fit"].value = explorer.weights["strategic_fit"]
+    assert explorer.solves == solves
+
+
+def test_weighting_dropdown_sets_the_sliders(explorer, sample_model):
+    explorer.weighting.value = "equal"
+    assert list(explorer.weights) == pytest.approx([1 / len(explorer.weights)] * 6)
+    assert explorer.weight_sliders["change_burden"].value == pytest.approx(1 / 6)
+
+
+def test_frontier_marks_the_current_point(sample_model):
+    explorer = Explorer(sample_model, frontier_levels=3)
+    assert explorer.frontiers == 1
+    explorer.budget_scale.value = 1.1  # moves the point, keeps the frontier
+    assert explorer.frontiers == 1
+    spec = explorer.frontier_chart.to_dict()
+    assert len(spec["layer"]) == 4
+    assert WORKING not in explorer.status.value and "Ready" in explorer.status.value
