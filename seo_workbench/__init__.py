@@ -8,6 +8,7 @@ Data flows one way, each step a function returning an immutable result::
 from importlib.metadata import PackageNotFoundError, version
 
 from . import (
+    app,
     changes,
     charts,
     decisions,
@@ -75,6 +76,7 @@ __all__ = [
     "WorkbookError",
     "QuarterChangeResult",
     "align",
+    "app",
     "changes",
     "charts",
     "compare_quarters",

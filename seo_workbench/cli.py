@@ -15,7 +15,14 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import RegisterError, RunError, ValidationError, WorkbenchWarning, WorkbookError
+from .errors import (
+    RegisterError,
+    RunError,
+    ValidationError,
+    WorkbenchError,
+    WorkbenchWarning,
+    WorkbookError,
+)
 
 OK, RUN_FAILED, USAGE, INVALID_WORKBOOK, REGISTER_FAILED = 0, 1, 2, 3, 4
 
@@ -175,7 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
                           "latest succeeded run of an earlier quarter in OUT, if any)")
     run.set_defaults(func=_run)
     _add_register_commands(commands)
+    explore = commands.add_parser("explore", help="serve the trade-off explorer as a Voila app "
+                                  "on 127.0.0.1 (needs the 'app' extra)")
+    explore.add_argument("--workbook", default=None, help=".xlsx file or folder of .csv files "
+                         "(default: the bundled sample)")
+    explore.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 "
+                         "(default 8866)")
+    explore.add_argument("--open", action="store_true", help="open it in the browser")
+    explore.set_defaults(func=_explore)
     return parser
+
+
+def _explore(args) -> int:
+    from .app import serve_explorer
+
+    try:
+        return serve_explorer(args.workbook, args.port, args.open)
+    except WorkbenchError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def _add_register_commands(commands) -> None:

@@ -34,3 +34,9 @@ def test_console_script_runs_as_a_module():
     assert done.returncode == 0
     for command in ("validate", "template", "sample", "run", "register"):
         assert command in done.stdout
+
+
+def test_explore_names_a_missing_workbook(capsys, tmp_path):
+    code = cli.main(["explore", "--workbook", str(tmp_path / "nope.xlsx")])
+    assert code == 2
+    assert "does not exist" in capsys.readouterr().err
