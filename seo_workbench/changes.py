@@ -196,30 +196,37 @@ def _long(frame: pd.DataFrame | None, keep, periods: Sequence[str],
 def _hybrid(before: PortfolioModel, now: PortfolioModel, swapped: set[str]) -> PortfolioModel:
     """The model on *now*'s horizon, each group of inputs from *now* if swapped, else *before*."""
     periods = list(now.periods)
-    ids = list(now.projects.index) if "competitors" in swapped else list(before.projects.index)
+    # The models' own tables, read and never changed here (their properties return copies).
+    b_tables, n_tables = before.tables, now.tables
+    b_projects, n_projects = b_tables["projects"], n_tables["projects"]
+    ids = list(n_projects.index) if "competitors" in swapped else list(b_projects.index)
     universe = set(ids)
-    b_projects, n_projects = before.projects, now.projects
 
-    def side(group: str, p: str) -> PortfolioModel:
+    def from_before(group: str) -> list[str]:
+        """The projects whose *group* of inputs comes from last quarter (in order)."""
         if group in swapped:
-            return now if p in n_projects.index else before
-        return before if p in b_projects.index else now
+            return [p for p in ids if p not in n_projects.index]
+        return [p for p in ids if p in b_projects.index]
 
     def whole(group: str) -> PortfolioModel:
         return now if group in swapped else before
 
-    rows = []
-    for p in ids:
-        row = (n_projects.loc[p] if p in n_projects.index else b_projects.loc[p]).copy()
-        for group, columns in (("constraints", _CONSTRAINT_COLUMNS), ("costs", _COST_COLUMNS),
-                               ("scores", _SCORE_COLUMNS)):
-            source = side(group, p).projects
-            for c in columns:
-                if c in source.columns:
-                    row[c] = source.at[p, c]
-        rows.append(row)
-    projects = pd.DataFrame(rows)
-    projects.index.name = n_projects.index.name
+    def pick(table: str, group: str) -> pd.DataFrame:
+        """Rows of *table* by project: last quarter's for from_before(group), else now's."""
+        old = from_before(group)
+        mine = set(old)
+        return pd.concat([b_tables[table].loc[old],
+                          n_tables[table].loc[[p for p in ids if p not in mine]]]).reindex(ids)
+
+    projects = pd.concat([n_projects.loc[[p for p in ids if p in n_projects.index]],
+                          b_projects.loc[[p for p in ids if p not in n_projects.index]]]
+                         ).reindex(ids)
+    for group, columns in (("constraints", _CONSTRAINT_COLUMNS), ("costs", _COST_COLUMNS),
+                           ("scores", _SCORE_COLUMNS)):
+        source = pick("projects", group)
+        for c in columns:
+            if c in source.columns:
+                projects[c] = source[c]
     # A start window or variant link that no longer fits this horizon or set is dropped.
     for c in ("earliest_start", "latest_start"):
         if c in projects:
@@ -228,52 +235,51 @@ def _hybrid(before: PortfolioModel, now: PortfolioModel, swapped: set[str]) -> P
         projects["variant_of"] = projects["variant_of"].where(
             projects["variant_of"].isin(universe), None)
 
-    costs = pd.DataFrame([
-        _realign(side("costs", p).costs.loc[[p]], periods,
-                 now.costs if p in now.costs.index else None).iloc[0] for p in ids])
-    costs.index.name = now.costs.index.name
+    old = from_before("costs")
+    mine = set(old)
+    n_costs = n_tables["costs"]
+    costs = pd.concat([_realign(b_tables["costs"].loc[old], periods, n_costs),
+                       _realign(n_costs.loc[[p for p in ids if p not in mine]], periods, None)]
+                      ).reindex(ids)
 
-    tables = dict(now.tables)
+    tables = dict(n_tables)
     tables["projects"] = projects
     tables["costs"] = costs
     tables.pop("status", None)  # reporting history, not an input to the selection
-    if now.scores is not None:
-        scores = pd.DataFrame([side("scores", p).scores.loc[p] for p in ids])
-        scores.index.name = now.scores.index.name
-        tables["scores"] = scores
+    if n_tables.get("scores") is not None:
+        tables["scores"] = pick("scores", "scores")
         tables["criteria"] = whole("weights").tables["criteria"]
 
-    def demand_of(p):
-        return _long(side("costs", p).table("demand"),
-                     lambda f, p=p: f["project_id"] == p, periods,
-                     now.table("demand") if side("costs", p) is before else None)
-
-    if now.table("demand") is not None or before.table("demand") is not None:
-        parts = [d for d in map(demand_of, ids) if d is not None and len(d)]
-        frame = now.table("demand") if now.table("demand") is not None else before.table("demand")
-        tables["demand"] = (pd.concat(parts, ignore_index=True) if parts
-                            else frame.iloc[:0])
+    b_demand, n_demand = b_tables.get("demand"), n_tables.get("demand")
+    if b_demand is not None or n_demand is not None:
+        parts = [_long(b_demand, lambda f: f["project_id"].isin(mine), periods, n_demand),
+                 _long(n_demand, lambda f: f["project_id"].isin(universe - mine), periods,
+                       None)]
+        parts = [d for d in parts if d is not None and len(d)]
+        frame = n_demand if n_demand is not None else b_demand
+        tables["demand"] = pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0]
     rules = whole("constraints")
-    budget = rules.tables["budget"][["amount"]].T
-    budget = _realign(budget, periods, now.tables["budget"][["amount"]].T).T
-    budget.index.name = now.tables["budget"].index.name
+    r_tables = rules.tables
+    budget = r_tables["budget"][["amount"]].T
+    budget = _realign(budget, periods, n_tables["budget"][["amount"]].T).T
+    budget.index.name = n_tables["budget"].index.name
     tables["budget"] = budget
-    everywhere = (lambda f: pd.Series(True, index=f.index))  # noqa: E731
-    if rules.table("capacity") is not None:
-        tables["capacity"] = _long(rules.table("capacity"), everywhere, periods,
-                                   now.table("capacity") if rules is before else None)
+    if r_tables.get("capacity") is not None:
+        tables["capacity"] = _long(r_tables["capacity"],
+                                   lambda f: pd.Series(True, index=f.index), periods,
+                                   n_tables.get("capacity") if rules is before else None)
     else:
         tables.pop("capacity", None)
     for name, columns in (("dependencies", ("project_id", "other_id")),
                           ("groups", ("project_id",))):
-        frame = rules.table(name)
+        frame = r_tables.get(name)
         if frame is None:
             tables.pop(name, None)
             continue
         keep = frame[list(columns)].isin(universe).all(axis=1)
         tables[name] = frame[keep].reset_index(drop=True)
-    if rules.table("themes") is not None:
-        tables["themes"] = rules.table("themes")
+    if r_tables.get("themes") is not None:
+        tables["themes"] = r_tables["themes"]
     else:
         tables.pop("themes", None)
     settings = dataclasses.replace(

@@ -199,8 +199,8 @@ def _explore(args) -> int:
     try:
         return serve_explorer(args.workbook, args.port, args.open)
     except WorkbenchError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
 
 
 def _add_register_commands(commands) -> None:
