@@ -5,26 +5,22 @@ Data flows one way, each step a function returning an immutable result::
     read_workbook -> score -> select_portfolio -> charts / report
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 from . import (
-    app,
-    changes,
     charts,
     decisions,
     execution,
     focus,
     frontier,
-    register,
     report,
     robustness,
-    scenario,
     schema,
+    summary,
     weights,
 )
-from .agreement import MethodAgreement, compare_methods
 from .alignment import AlignmentResult, align
-from .changes import QuarterChangeResult, compare_quarters
 from .errors import (
     InfeasiblePortfolioError,
     RegisterError,
@@ -38,9 +34,7 @@ from .errors import (
 from .execution import ContinuationResult, ExecutionResult, continuation, execution_status
 from .focus import FocusResult, measure_focus
 from .portfolio import SOLVERS, PortfolioResult, select_portfolio
-from .register import DecisionRegister
 from .scoring import SCORING_METHODS, ScoreResult, score
-from .template import write_template
 from .workbook import (
     PortfolioModel,
     read_workbook,
@@ -48,6 +42,35 @@ from .workbook import (
     validate_workbook,
     write_workbook,
 )
+
+# Imported on first use, so a notebook or a worker process does not pay for what it never
+# touches (SQLAlchemy, openpyxl's writer, scipy.stats, Voila's launcher).
+_LAZY = {
+    "app": ("app", None), "changes": ("changes", None), "register": ("register", None),
+    "scenario": ("scenario", None), "template": ("template", None),
+    "MethodAgreement": ("agreement", "MethodAgreement"),
+    "compare_methods": ("agreement", "compare_methods"),
+    "QuarterChangeResult": ("changes", "QuarterChangeResult"),
+    "compare_quarters": ("changes", "compare_quarters"),
+    "DecisionRegister": ("register", "DecisionRegister"),
+    "write_template": ("template", "write_template"),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    found = import_module(f".{module}", __name__)
+    value = found if attribute is None else getattr(found, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 try:
     __version__ = version("seo-workbench")
@@ -97,6 +120,7 @@ __all__ = [
     "schema",
     "score",
     "select_portfolio",
+    "summary",
     "validate_workbook",
     "weights",
     "write_template",

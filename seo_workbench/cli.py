@@ -9,6 +9,9 @@ recorded).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import glob
+import os
 import sys
 import time
 import warnings
@@ -55,33 +58,114 @@ def _sample(args) -> int:
     return OK
 
 
-def _run(args) -> int:
-    from .report import run_quarter
+RELATIVE_QUARTERS = ("current", "previous", "next")
 
+
+def quarter_label(name: str, today: dt.date | None = None) -> str:
+    """``current``, ``previous`` or ``next`` as a calendar quarter label; others unchanged.
+
+    >>> [quarter_label(q, dt.date(2027, 1, 15)) for q in ("current", "previous", "next")]
+    ['2027Q1', '2026Q4', '2027Q2']
+    >>> quarter_label("FY27 P1")
+    'FY27 P1'
+    """
+    if str(name).strip().lower() not in RELATIVE_QUARTERS:
+        return name
+    today = today or dt.date.today()
+    index = today.year * 4 + (today.month - 1) // 3
+    index += {"current": 0, "previous": -1, "next": 1}[str(name).strip().lower()]
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def _workbooks(patterns: list[str] | None) -> list[Path | None]:
+    """Each --workbook, with glob patterns expanded (sorted); [None] for the sample."""
+    if not patterns:
+        return [None]
+    found: list[Path | None] = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            matches = sorted(glob.glob(os.path.expanduser(pattern)))
+            if not matches:
+                raise ValidationError(f"--workbook {pattern!r} matches no file or folder.")
+            found += [Path(m) for m in matches]
+        else:
+            found.append(Path(pattern))
+    return list(dict.fromkeys(found))
+
+
+def _run_options(args) -> dict:
+    """run_quarter's keyword arguments: the parameters file, then the flags given."""
+    from .report import read_parameters
+
+    options = read_parameters(args.parameters) if args.parameters else {}
+    given = {"quarter": args.quarter, "out": args.out, "solver": args.solver,
+             "weighting": args.weighting, "method": args.method,
+             "aggregation": args.aggregation, "cr_threshold": args.cr_threshold,
+             "budget_scale": args.budget_scale, "time_limit": args.time_limit,
+             "pdf": args.pdf or None, "register": args.register, "scenario": args.scenario,
+             "previous_run": args.previous_run}
+    options.update({k: v for k, v in given.items() if v is not None})
+    if "quarter" not in options:
+        raise ValidationError("Give the quarter: --quarter 2027Q1 (or current, previous, next), "
+                              "or 'quarter:' in the parameters file.")
+    options["quarter"] = quarter_label(str(options["quarter"]))
+    options.setdefault("out", Path("reports"))
+    return options
+
+
+def _clock():
+    """A progress printer: each line prefixed by the seconds since it was made."""
     started = time.perf_counter()
 
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", flush=True)
 
+    return say
+
+
+def _attempt(function, *args, **kwargs):
+    """``(result, OK)``, or ``(None, exit code)`` with the error printed for a person."""
     try:
-        result = run_quarter(args.quarter, workbook=args.workbook, out=args.out,
-                             solver=args.solver, pdf=args.pdf, log_output=args.log_output,
-                             progress=say, weighting=args.weighting, method=args.method,
-                             aggregation=args.aggregation, cr_threshold=args.cr_threshold,
-                             budget_scale=args.budget_scale, time_limit=args.time_limit,
-                             register=args.register, previous_run=args.previous_run,
-                             scenario=args.scenario)
+        return function(*args, **kwargs), OK
     except WorkbookError as exc:
         print(exc, file=sys.stderr)
         print("Fix the workbook and run again; `seo-workbench validate PATH` checks it.",
               file=sys.stderr)
-        return INVALID_WORKBOOK
+        return None, INVALID_WORKBOOK
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, USAGE
+    except RunError as exc:
+        print(f"Run failed: {exc}", file=sys.stderr)
+        return None, RUN_FAILED
+
+
+def _run(args) -> int:
+    say = _clock()
+    try:
+        options = _run_options(args)
+        from_file = options.pop("workbook", None)
+        if args.workbook:
+            workbooks = _workbooks(args.workbook)
+        elif isinstance(from_file, list):
+            workbooks = _workbooks([str(w) for w in from_file])
+        else:
+            workbooks = [from_file]
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return USAGE
-    except RunError as exc:
-        print(f"Run failed: {exc}", file=sys.stderr)
-        return RUN_FAILED
+    if len(workbooks) > 1:
+        return _run_many(args, workbooks, options, say)
+    return _run_one(workbooks[0], options, args.log_output, say)
+
+
+def _run_one(workbook, options: dict, log_output: bool, say) -> int:
+    from .report import run_quarter
+
+    result, code = _attempt(run_quarter, workbook=workbook, log_output=log_output,
+                            progress=say, **options)
+    if result is None:
+        return code
     solver = result.manifest.get("solver", {})
     if solver:
         print(f"Portfolio: {solver['selected']} of {solver['candidates']} projects funded, "
@@ -95,6 +179,76 @@ def _run(args) -> int:
               f"register is reachable, run: seo-workbench register record {result.run_dir}",
               file=sys.stderr)
         return REGISTER_FAILED
+    return OK
+
+
+def _run_many(args, workbooks: list[Path], options: dict, say) -> int:
+    """Each workbook in its own process, *args.jobs* at a time; output lines prefixed."""
+    import subprocess
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    missing = [str(w) for w in workbooks if not w.exists()]
+    if missing:
+        print(f"error: no such workbook: {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    jobs = args.jobs or min(len(workbooks), os.cpu_count() or 1)
+    flags = []
+    for key, flag in (("quarter", "--quarter"), ("out", "--out"), ("solver", "--solver"),
+                      ("weighting", "--weighting"), ("method", "--method"),
+                      ("aggregation", "--aggregation"), ("cr_threshold", "--cr-threshold"),
+                      ("budget_scale", "--budget-scale"), ("time_limit", "--time-limit"),
+                      ("register", "--register"), ("scenario", "--scenario")):
+        if options.get(key) is not None:
+            flags += [flag, str(options[key])]
+    if options.get("pdf"):
+        flags.append("--pdf")
+    if args.log_output:
+        flags.append("--log-output")
+    lock = threading.Lock()
+    say(f"{len(workbooks)} workbooks, {jobs} at a time")
+
+    def one(workbook: Path) -> int:
+        name = workbook.stem if workbook.is_file() else workbook.name
+        command = [sys.executable, "-m", "seo_workbench", "run", "--workbook", str(workbook),
+                   *flags]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, bufsize=1) as process:
+            for line in process.stdout:
+                with lock:
+                    print(f"[{name}] {line.rstrip()}", flush=True)
+        return process.returncode
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        codes = list(pool.map(one, workbooks))
+    width = max(len(str(w)) for w in workbooks)
+    print("\nSummary:")
+    for workbook, code in zip(workbooks, codes):
+        print(f"  {str(workbook):{width}s}  {EXIT_MEANINGS.get(code, f'exit code {code}')}")
+    failed = [c for c in codes if c != OK]
+    return failed[0] if failed else OK
+
+
+EXIT_MEANINGS = {OK: "ok", RUN_FAILED: "run failed", USAGE: "usage error",
+                 INVALID_WORKBOOK: "invalid workbook",
+                 REGISTER_FAILED: "pack written, decisions not recorded"}
+
+
+def _rerun(args) -> int:
+    from .report import rerun
+
+    done, code = _attempt(rerun, args.run_dir, out=args.out, pdf=args.pdf, progress=_clock())
+    if done is None:
+        return code
+    result, differences = done
+    print(f"Board pack: {result.board_html.resolve()}")
+    for note in result.manifest["rerun"]["version_notes"]:
+        print(f"note: version differs: {note}")
+    if differences:
+        print("The re-created run differs from the original:\n  "
+              + "\n  ".join(differences), file=sys.stderr)
+        return RUN_FAILED
+    print(f"Re-created exactly: same portfolio, scores and results as {args.run_dir}.")
     return OK
 
 
@@ -143,30 +297,39 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(func=_sample)
 
     run = commands.add_parser("run", help="run the quarterly analysis and write the board pack")
-    run.add_argument("--quarter", required=True, help="review quarter, e.g. 2027Q1 (a label "
-                     "from settings 'periods')")
-    run.add_argument("--workbook", type=Path, default=None,
-                     help="portfolio workbook (.xlsx or folder of .csv); default: the sample")
-    run.add_argument("--out", type=Path, default=Path("reports"),
+    run.add_argument("--quarter", default=None, help="review quarter, e.g. 2027Q1 (a label "
+                     "from settings 'periods'), or current, previous, next (calendar "
+                     "quarters, for schedules)")
+    run.add_argument("--workbook", action="append", default=None, metavar="PATH",
+                     help="portfolio workbook (.xlsx or folder of .csv); repeat it, or give "
+                          "a quoted glob, to run several business units in parallel; "
+                          "default: the sample")
+    run.add_argument("--parameters", type=Path, default=None, metavar="FILE",
+                     help="YAML file of run parameters (quarter, workbook, method, "
+                          "budget_scale, ...); flags given on the command line win")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="with several workbooks: how many run at once (default: one per "
+                          "core)")
+    run.add_argument("--out", type=Path, default=None,
                      help="reports folder (default: reports/)")
-    run.add_argument("--solver", default="HiGHS", choices=["HiGHS", "CBC"],
+    run.add_argument("--solver", default=None, choices=["HiGHS", "CBC"],
                      help="MIP solver (default: HiGHS)")
-    run.add_argument("--weights", "--weighting", dest="weighting", default="direct",
+    run.add_argument("--weights", "--weighting", dest="weighting", default=None,
                      help="criteria weighting: direct (the workbook's weights), group (the "
                           "executives' judgements), equal, roc, rank_sum, rank_reciprocal, "
                           "entropy, critic (default: direct)")
-    run.add_argument("--aggregation", default="aij",
+    run.add_argument("--aggregation", default=None,
                      help="how executives' judgements are combined: aij (geometric mean of "
                           "judgements), aip, aip_arithmetic (default: aij)")
-    run.add_argument("--cr-threshold", type=float, default=0.10,
+    run.add_argument("--cr-threshold", type=float, default=None,
                      help="consistency ratio above which an executive is asked to revisit "
                           "judgements (default: 0.10)")
-    run.add_argument("--method", default="weighted_sum",
+    run.add_argument("--method", default=None,
                      help="scoring method: weighted_sum, weighted_product, topsis, vikor, "
                           "promethee_ii (default: weighted_sum)")
-    run.add_argument("--budget-scale", type=float, default=1.0,
+    run.add_argument("--budget-scale", type=float, default=None,
                      help="multiply every budget, for what-if runs (default: 1.0)")
-    run.add_argument("--time-limit", type=float, default=60.0,
+    run.add_argument("--time-limit", type=float, default=None,
                      help="seconds the solver may take per portfolio (default: 60)")
     run.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
     run.add_argument("--log-output", action="store_true",
@@ -181,6 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="earlier run folder to compare this quarter against (default: the "
                           "latest succeeded run of an earlier quarter in OUT, if any)")
     run.set_defaults(func=_run)
+    again = commands.add_parser("rerun", help="re-create a run exactly from its manifest and "
+                                "check the results are the same")
+    again.add_argument("run_dir", type=Path, help="reports/<quarter>/<run id>/")
+    again.add_argument("--out", type=Path, default=None, help="reports folder for the new run "
+                       "(default: the original's)")
+    again.add_argument("--pdf", action="store_true", help="also print board.pdf with Chromium")
+    again.set_defaults(func=_rerun)
     _add_register_commands(commands)
     explore = commands.add_parser("explore", help="serve the trade-off explorer as a Voila app "
                                   "on 127.0.0.1 (needs the 'app' extra)")
@@ -237,6 +407,10 @@ def _add_register_commands(commands) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``seo-workbench`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command in ("run", "rerun", "explore"):
+        # jsonschema (through nbformat and altair) imports the optional rfc3987_syntax, which
+        # builds a grammar for about a second, for two string formats nothing here checks.
+        sys.modules.setdefault("rfc3987_syntax", None)
     return args.func(args)
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 from .errors import RegisterError, ValidationError, choose
-from .report import MANIFEST_JSON, SELECTION_CSV
+from .report import MANIFEST_JSON, SELECTION_CSV, spreadsheet_safe, spreadsheet_text
 
 __all__ = [
     "DECISIONS",
@@ -85,7 +85,6 @@ _SELECTED, _STATUS, _IN_FLIGHT, _FORCED, _FORCED_REASON, _RECOMMENDATION = (
 _CHUNK = 500
 # Seconds a writer waits for another writer's transaction (SQLite) or a server to answer.
 _WAIT_SECONDS = 60
-_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _APPEND_ONLY = "the decision register is append-only"
 
 _METADATA = sa.MetaData()
@@ -705,18 +704,8 @@ def _plain_rows(table: pd.DataFrame) -> list[dict]:
 
 
 def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula, with a leading apostrophe.
-
-    >>> _neutralised(pd.DataFrame({"name": ["=1+1", "Portal", "-2", "@SUM(A1)"]}))["name"].tolist()
-    ["'=1+1", 'Portal', "'-2", "'@SUM(A1)"]
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_SPREADSHEET_TRIGGERS)
-                else v)
-    return out
+    """Text cells that a spreadsheet would run as a formula, with a leading apostrophe."""
+    return spreadsheet_safe(frame)
 
 
 def _read_manifest(run_dir: Path) -> dict:
@@ -765,6 +754,7 @@ def read_run_decisions(run_dir: str | Path) -> pd.DataFrame:
     if missing:
         raise RegisterError(f"{path}: expected the columns {', '.join(missing)}; found "
                             f"{', '.join(selection.columns)}.")
+    selection = spreadsheet_text(selection)  # the run neutralised formula-like text
     selected = selection[_SELECTED].astype(str).str.lower().isin(("true", "1", "yes"))
     forced = selection.get(_FORCED, pd.Series("auto", index=selection.index)).fillna("auto")
     in_flight = selection.get(_STATUS, pd.Series("", index=selection.index)) == _IN_FLIGHT

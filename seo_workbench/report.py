@@ -9,14 +9,15 @@ notebooks stay thin.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import html
 import json
+import os
 import platform
 import secrets
 import shutil
-import subprocess
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -57,9 +58,22 @@ SELECTION_CSV = "selection.csv"
 RESULTS_JSON = "results.json"
 ALIGNMENT_JSON = "alignment.json"
 MANIFEST_JSON = "manifest.json"
+PDF = "board.pdf"
 INPUTS_DIR = "inputs"  # the run's copy of its workbook
 _VERSIONED = ("seo-workbench", "pandas", "numpy", "pulp", "highspy", "altair",
               "vl-convert-python", "papermill", "nbconvert", "openpyxl")
+
+
+_FROM_PACK = ("InlineVegaPreprocessor", "find_chromium", "print_pdf", "render_html")
+
+
+def __getattr__(name: str):
+    """The pack's rendering functions, which lived here before ``seo_workbench.pack``."""
+    if name in _FROM_PACK:
+        from . import pack
+
+        return getattr(pack, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _shipped(folder: str, marker: str) -> Path:
@@ -348,13 +362,55 @@ class _List:
         return "\n".join(f"- {i}" for i in self.items)
 
 
+#: A text cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* with text cells a spreadsheet would run as formulas prefixed by an apostrophe.
+
+    Numbers are left alone; only text is touched (OWASP's advice against CSV injection).
+    :func:`spreadsheet_text` undoes it when the file is read back.
+
+    >>> spreadsheet_safe(pd.DataFrame({"name": ["=1+1", "Portal", "-2", "@SUM(A1)"]}))[
+    ...     "name"].tolist()
+    ["'=1+1", 'Portal', "'-2", "'@SUM(A1)"]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(SPREADSHEET_TRIGGERS)
+                else v)
+    return out
+
+
+def spreadsheet_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`spreadsheet_safe` on text read back from a file it wrote.
+
+    >>> spreadsheet_text(pd.DataFrame({"name": ["'=1+1", "Portal", "'Tis"]}))["name"].tolist()
+    ['=1+1', 'Portal', "'Tis"]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: v[1:] if isinstance(v, str) and v.startswith("'")
+                and v[1:].startswith(SPREADSHEET_TRIGGERS) else v)
+    return out
+
+
 def save_outputs(output_dir: Path | None, model, ranking, portfolio) -> None:
-    """Write the selection CSV and the solver's results for the run's manifest."""
+    """Write the selection CSV and the solver's results for the run's manifest.
+
+    Text that a spreadsheet would run as a formula is neutralised in the CSV
+    (:func:`spreadsheet_safe`), since people open it in Excel.
+    """
     if output_dir is None:
         return
     output_dir.mkdir(parents=True, exist_ok=True)
     table = portfolio.projects.assign(score=ranking.scores, rank=ranking.ranks)
-    table.reset_index().to_csv(output_dir / SELECTION_CSV, index=False)
+    spreadsheet_safe(table.reset_index()).to_csv(output_dir / SELECTION_CSV, index=False)
     summary = portfolio.summary() | {"periods": list(portfolio.periods),
                                      "selected_ids": list(portfolio.selected)}
     (output_dir / RESULTS_JSON).write_text(json.dumps(summary, indent=2, default=float))
@@ -407,84 +463,114 @@ def _cell_timings(nb, started: float) -> dict[str, float]:
     return {"kernel_start_seconds": max(0.0, first - started), "computation_seconds": compute}
 
 
-def _vega_bundle() -> str:
-    import vl_convert as vlc
-
-    from .charts import _vega_lite_version
-
-    return vlc.javascript_bundle(vl_version=_vega_lite_version())
+KERNEL_PATH = Path(__file__).resolve().parent / "_kernel_path"
 
 
-try:  # the board template names this preprocessor in its conf.json
-    from nbconvert.preprocessors import Preprocessor
-except ImportError:  # pragma: no cover - nbconvert is a dependency
-    Preprocessor = object
+def _kernel_env() -> dict[str, str]:
+    """The environment of the run's kernel: this one, with the fast-import folder first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(KERNEL_PATH), env.get("PYTHONPATH"))
+                                        if p)
+    return env
 
 
-class InlineVegaPreprocessor(Preprocessor):
-    """Put the Vega/Vega-Lite/vega-embed bundle into ``resources`` once per page."""
+@contextlib.contextmanager
+def _shared_kernel(run_dir: Path):
+    """One Python kernel for every chapter of a run, started in *run_dir*, shut down after.
 
-    def preprocess(self, nb, resources):
-        resources["vega_bundle"] = _vega_bundle().replace("</script", "<\\/script")
-        return nb, resources
+    Each chapter starts from an empty namespace (``%reset``), but the libraries it imports
+    stay loaded, so only the first chapter pays for starting a kernel and importing them.
+    """
+    from jupyter_client.manager import KernelManager
 
-
-def render_html(notebooks: Path | list[Path], html_path: Path, board: Mapping[str, str]) -> Path:
-    """Render executed notebooks, in order, as one self-contained board page (no code, no CDN)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    paths = [notebooks] if isinstance(notebooks, Path) else list(notebooks)
-    nb = nbformat.read(paths[0], as_version=4)
-    for path in paths[1:]:
-        nb.cells.extend(nbformat.read(path, as_version=4).cells)
-    nb.metadata["board"] = dict(board)
-    nb.metadata["title"] = f"{board.get('organisation', '')}: {board.get('title', '')}, " \
-                           f"{board.get('quarter', '')}"
-    config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "injected-parameters",
-                                                     "parameters")
-    config.TagRemovePreprocessor.remove_all_outputs_tags = ("remove-output",)
-    config.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
-    config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="board",
-                            extra_template_basedirs=[str(templates_dir())], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    tmp = html_path.with_suffix(".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html_path)
-    return html_path
+    kernel = KernelManager(kernel_name="python3")
+    # ipykernel 7 warns about plain TCP on loopback at every start; keep errors.
+    kernel.start_kernel(cwd=str(run_dir), env=_kernel_env(),
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    try:
+        yield kernel
+    finally:
+        kernel.shutdown_kernel(now=True)
 
 
-def find_chromium() -> str | None:
-    """A Chromium or Chrome on PATH, or None."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+@functools.lru_cache(maxsize=1)
+def _engine() -> str:
+    """The nbclient engine of papermill, closing its kernel client when a chapter is done.
+
+    papermill leaves a client it made for a kernel it did not start open, and the garbage
+    collector then warns that it cannot destroy its ZeroMQ context.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SharedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            kwargs.pop("input_path", None)
+            kwargs.pop("startup_timeout", None)
+            client = PapermillNotebookClient(
+                nb_man, kernel_name=kernel_name, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+                startup_timeout=start_timeout, timeout=execution_timeout, **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register("seo-workbench", SharedKernelEngine)
+    return "seo-workbench"
 
 
-def print_pdf(html_path: Path, pdf_path: Path) -> Path:
-    """Print the board HTML to an A4 PDF with headless Chromium (charts stay vectors)."""
-    chromium = find_chromium()
-    if chromium is None:
-        raise RunError("No Chromium found on PATH to print the PDF. Install one (Debian/Ubuntu: "
-                       "`apt-get install chromium`; macOS/Windows: Google Chrome) and run "
-                       "again; the HTML board pack was written.")
-    with tempfile.TemporaryDirectory() as profile:
-        args = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                "--no-pdf-header-footer", "--virtual-time-budget=5000",
-                f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
-        done = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0 or not pdf_path.exists():
-        raise RunError(f"Chromium could not print {html_path}: {done.stderr.strip()[-300:]}")
-    return pdf_path
+def _reset_namespace(kernel) -> None:
+    """Empty the kernel's user namespace between chapters (imported modules stay loaded)."""
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        # %reset also drops __spec__, which multiprocessing's workers look up on __main__.
+        client.execute_interactive("get_ipython().run_line_magic('reset', '-f')\n"
+                                   "__spec__ = __loader__ = __package__ = None",
+                                   store_history=False, timeout=60, output_hook=lambda m: None)
+    finally:
+        client.stop_channels()
+
+
+def _execute_chapter(chapter: str, run_dir: Path, parameters: dict, manifest: dict, kernel,
+                     log_output: bool, total: float) -> Path:
+    """Run one chapter notebook with papermill in the run's kernel; its path in *run_dir*."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target = run_dir / chapter
+    started = time.time()
+    clock = time.perf_counter()
+    source = notebooks_dir() / chapter
+    # papermill only warns about names a notebook does not declare: pass each its own.
+    declared = {p["name"] for p in papermill.inspect_notebook(str(source)).values()}
+    if manifest["chapters"]:
+        _reset_namespace(kernel)
+    try:
+        nb = papermill.execute_notebook(
+            str(source), str(target),
+            parameters={k: v for k, v in parameters.items() if k in declared},
+            progress_bar=False, log_output=log_output, kernel_name="python3", km=kernel,
+            engine_name=_engine())
+    except PapermillExecutionError as exc:
+        manifest.update(status="failed", error={
+            "notebook": chapter, "cell": exc.exec_count, "error": exc.ename,
+            "message": exc.evalue, "executed_notebook": str(target)})
+        manifest["timings"]["total_seconds"] = time.perf_counter() - total
+        _write_json(run_dir / MANIFEST_JSON, manifest)
+        raise RunError(f"{chapter}: cell [{exc.exec_count}] failed with {exc.ename}: "
+                       f"{exc.evalue}\nThe executed notebook is kept for diagnosis at "
+                       f"{target}") from None
+    timing = _cell_timings(nb, started)
+    timing["papermill_seconds"] = time.perf_counter() - clock
+    manifest["chapters"].append({"notebook": chapter, **timing})
+    return target
 
 
 def _snapshot_inputs(workbook: Path, run_dir: Path, sha256: str) -> str:
@@ -509,6 +595,12 @@ def _snapshot_inputs(workbook: Path, run_dir: Path, sha256: str) -> str:
                        f"copy in {target} differs from what was validated. Run again once "
                        "nobody is saving it.")
     return target.relative_to(run_dir).as_posix()
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _read_manifest(run_dir: Path) -> dict | None:
@@ -672,12 +764,13 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         Called with one line of text per step (the CLI prints them).
     register
         Decision register the run's decisions are appended to: a file path or an SQLAlchemy
-        URL; default ``out/decisions.sqlite``. A failure to record keeps the board pack: the
-        manifest's ``register`` entry says ``"failed"`` and why.
+        URL; default ``out/decisions.sqlite``; ``False`` records nothing. A failure to record
+        keeps the board pack: the manifest's ``register`` entry says ``"failed"`` and why.
     previous_run
         An earlier run folder to compare this quarter against; by default the one
         :func:`find_previous_run` finds in *out* for the same organisation (none: no
-        comparison). Passed to the notebooks that declare a ``previous_run`` parameter.
+        comparison); ``""`` compares with nothing. Passed to the notebooks that declare a
+        ``previous_run`` parameter.
     scenario
         A scenario file saved by the trade-off explorer: its weighting, method, budget scale
         and solver replace the arguments above, and the notebooks that declare
@@ -693,9 +786,7 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
     RunError
         When a notebook cell fails: names the cell and where the executed notebook was kept.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    from .pack import print_pdf
     from .workbook import read_workbook
 
     say = progress or (lambda text: None)
@@ -716,6 +807,8 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
                               f"{', '.join(model.periods)} (settings 'periods').")
     if previous_run is None:
         previous = find_previous_run(out, params.quarter, model.settings.organisation)
+    elif previous_run in ("", False):
+        previous = None  # compare with nothing
     else:
         previous = Path(previous_run).expanduser()
         if _read_manifest(previous) is None:
@@ -752,67 +845,99 @@ def run_quarter(quarter: str, workbook: str | Path | None = None, out: str | Pat
         manifest.update(status="failed", error={"step": "snapshot", "message": str(exc)})
         _write_json(run_dir / MANIFEST_JSON, manifest)
         raise RunError(f"Could not copy the workbook into {run_dir / INPUTS_DIR}: {exc}") from exc
+    if params.scenario:  # the run reads its own copy, so a rerun finds exactly this file
+        copy = run_dir / INPUTS_DIR / f"scenario-{Path(params.scenario).name}"
+        shutil.copy2(params.scenario, copy)
+        parameters["scenario_path"] = str(copy.resolve())
+        manifest["scenario"] = {"path": params.scenario, "sha256": _sha256(copy),
+                                "snapshot": copy.relative_to(run_dir).as_posix()}
     _write_json(run_dir / MANIFEST_JSON, manifest)
     total = time.perf_counter()
-    executed = []
-    for number, chapter in enumerate(CHAPTERS, 1):
-        target = run_dir / chapter
-        say(f"[{number}/{len(CHAPTERS)}] executing {chapter}")
-        started = time.time()
-        clock = time.perf_counter()
-        source = notebooks_dir() / chapter
-        # papermill only warns about names a notebook does not declare: pass each its own.
-        declared = {p["name"] for p in papermill.inspect_notebook(str(source)).values()}
-        try:
-            nb = papermill.execute_notebook(
-                str(source), str(target),
-                parameters={k: v for k, v in parameters.items() if k in declared},
-                progress_bar=False, log_output=log_output, cwd=str(run_dir),
-                kernel_name="python3",
-                # ipykernel 7 warns about plain TCP on loopback at every start; keep errors.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
-        except PapermillExecutionError as exc:
-            manifest.update(status="failed", error={
-                "notebook": chapter, "cell": exc.exec_count, "error": exc.ename,
-                "message": exc.evalue, "executed_notebook": str(target)})
-            manifest["timings"]["total_seconds"] = time.perf_counter() - total
-            _write_json(run_dir / MANIFEST_JSON, manifest)
-            raise RunError(f"{chapter}: cell [{exc.exec_count}] failed with {exc.ename}: "
-                           f"{exc.evalue}\nThe executed notebook is kept for diagnosis at "
-                           f"{target}") from None
-        timing = _cell_timings(nb, started)
-        timing["papermill_seconds"] = time.perf_counter() - clock
-        manifest["chapters"].append({"notebook": chapter, **timing})
-        executed.append(target)
-    say("rendering the board pack (HTML)")
-    clock = time.perf_counter()
     board = {"organisation": model.settings.organisation, "quarter": params.quarter,
              "title": "Strategic portfolio review", "run_id": run_id,
              "date": dt.date.today().isoformat()}
-    html_path = render_html(executed, run_dir / BOARD_HTML, board)
+    try:
+        html_path = _execute_and_render(run_dir, parameters, manifest, board, log_output,
+                                        total, say)
+    except BaseException:
+        _index(Path(out), say)
+        raise
     timings = manifest["timings"]
-    timings["html_seconds"] = time.perf_counter() - clock
-    timings["kernel_start_seconds"] = sum(c["kernel_start_seconds"] for c in manifest["chapters"])
-    timings["computation_seconds"] = sum(c["computation_seconds"] for c in manifest["chapters"])
-    for key, name in (("solver", RESULTS_JSON), ("alignment", ALIGNMENT_JSON)):
-        if (run_dir / name).exists():
-            manifest[key] = json.loads((run_dir / name).read_text())
     pdf_path = None
     if pdf:
         say("printing the board pack (PDF)")
         clock = time.perf_counter()
         try:
-            pdf_path = print_pdf(html_path, run_dir / "board.pdf")
+            pdf_path = print_pdf(html_path, run_dir / PDF)
             timings["pdf_seconds"] = time.perf_counter() - clock
         except RunError as exc:
             manifest["pdf"] = str(exc)
             say(str(exc))
     timings["total_seconds"] = time.perf_counter() - total
     manifest["status"] = "succeeded"
-    manifest["outputs"] = sorted(p.name for p in run_dir.iterdir() if p.name != MANIFEST_JSON)
+    manifest["outputs"] = sorted(p.name for p in run_dir.iterdir()
+                                 if p.name not in (MANIFEST_JSON, INPUTS_DIR))
     _write_json(run_dir / MANIFEST_JSON, manifest)
     _record_decisions(run_dir, manifest, register, Path(out), say)
+    _index(Path(out), say)
     return RunResult(run_dir, html_path, manifest, pdf_path)
+
+
+def _execute_and_render(run_dir: Path, parameters: dict, manifest: dict, board: dict,
+                        log_output: bool, total: float, say: Callable[[str], None]) -> Path:
+    """Execute the chapters in one kernel, render each alone meanwhile, then the whole pack.
+
+    A chapter's own page is rendered on a thread while the kernel computes the next chapter,
+    so on two cores it costs (almost) no wall time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import summary
+    from .pack import CHAPTERS_DIR, appendix_html, provenance_html, render_chapter, render_pack
+
+    executed, pages = [], []
+    with ThreadPoolExecutor(max_workers=1) as renderer, _shared_kernel(run_dir) as kernel:
+        for number, chapter in enumerate(CHAPTERS, 1):
+            say(f"[{number}/{len(CHAPTERS)}] executing {chapter}")
+            done = _execute_chapter(chapter, run_dir, parameters, manifest, kernel, log_output,
+                                    total)
+            executed.append(done)
+            page = run_dir / CHAPTERS_DIR / f"{Path(chapter).stem}.html"
+            pages.append(renderer.submit(_timed, render_chapter, done, page, board))
+    say("rendering the board pack (HTML)")
+    clock = time.perf_counter()
+    timings = manifest["timings"]
+    timings["chapter_pages_seconds"] = sum(page.result() for page in pages)
+    for key, name in (("solver", RESULTS_JSON), ("alignment", ALIGNMENT_JSON)):
+        if (run_dir / name).exists():
+            manifest[key] = json.loads((run_dir / name).read_text())
+    facts = summary.read_facts(run_dir)
+    findings = summary.executive_summary(facts)
+    manifest["summary"] = [{"topic": f.topic, "text": f.text} for f in findings]
+    html_path = render_pack(executed, run_dir / BOARD_HTML, board,
+                            summary=summary.summary_html(findings),
+                            appendix=appendix_html(manifest, facts),
+                            provenance=provenance_html(manifest))
+    timings["html_seconds"] = time.perf_counter() - clock
+    timings["kernel_start_seconds"] = sum(c["kernel_start_seconds"] for c in manifest["chapters"])
+    timings["computation_seconds"] = sum(c["computation_seconds"] for c in manifest["chapters"])
+    return html_path
+
+
+def _timed(function, *args) -> float:
+    clock = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - clock
+
+
+def _index(out: Path, say: Callable[[str], None]) -> None:
+    """Refresh the reports folder's index page; a failure there never fails the run."""
+    from .pack import write_index
+
+    try:
+        say(f"index of every run: {write_index(out)}")
+    except OSError as exc:
+        say(f"Could not update {out / 'index.html'}: {exc}")
 
 
 def _record_decisions(run_dir: Path, manifest: dict, register: str | Path | None, out: Path,
@@ -825,6 +950,11 @@ def _record_decisions(run_dir: Path, manifest: dict, register: str | Path | None
     from .errors import WorkbenchError
     from .register import DEFAULT_FILE, DecisionRegister, safe_url
 
+    if register is False:
+        manifest["register"] = {"status": "not recorded", "reason": "recording was turned off "
+                                "for this run (a re-creation of an earlier run)"}
+        _write_json(run_dir / MANIFEST_JSON, manifest)
+        return
     register = out / DEFAULT_FILE if register is None else register
     try:
         with DecisionRegister(register) as decisions:
@@ -837,3 +967,151 @@ def _record_decisions(run_dir: Path, manifest: dict, register: str | Path | None
                                 "error": str(exc)}
         say(f"The board pack was written, but its decisions were not recorded: {exc}")
     _write_json(run_dir / MANIFEST_JSON, manifest)
+
+
+# -- parameters files and re-creating a run -------------------------------------------------
+
+#: Keys a parameters file may set, with the :func:`run_quarter` argument each one sets.
+PARAMETER_KEYS = {"quarter": "quarter", "workbook": "workbook", "out": "out", "solver": "solver",
+                  "weights": "weighting", "weighting": "weighting", "method": "method",
+                  "aggregation": "aggregation", "cr_threshold": "cr_threshold",
+                  "budget_scale": "budget_scale", "time_limit": "time_limit", "pdf": "pdf",
+                  "register": "register", "scenario": "scenario",
+                  "previous_run": "previous_run"}
+
+
+def read_parameters(path: str | Path) -> dict:
+    """A YAML parameters file for :func:`run_quarter`, as its keyword arguments.
+
+    The file sets any of :data:`PARAMETER_KEYS` (``budget_scale: 1.1``, ``method: topsis``);
+    relative paths in it are taken from the file's folder. Values are checked by the run, as
+    the command line's are.
+
+    Raises
+    ------
+    ValidationError
+        When the file cannot be read, is not a YAML mapping or names an unknown key.
+    """
+    import yaml
+
+    path = Path(path).expanduser()
+    try:
+        found = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValidationError(f"Cannot read the parameters file {str(path)!r}: "
+                              f"{exc.strerror or exc}.") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ValidationError(f"The parameters file {str(path)!r} is not valid YAML{line}: "
+                              f"{getattr(exc, 'problem', exc)}.") from None
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise ValidationError(f"The parameters file {str(path)!r} must be a mapping of names to "
+                              f"values (quarter: 2027Q1); found a {type(found).__name__}.")
+    unknown = sorted(str(k) for k in found if k not in PARAMETER_KEYS)
+    if unknown:
+        raise ValidationError(f"The parameters file {str(path)!r} names unknown parameters: "
+                              f"{', '.join(unknown)}. Known: "
+                              f"{', '.join(sorted(PARAMETER_KEYS))}.")
+    options = {}
+    def relative(value):
+        if isinstance(value, str) and value:
+            return str((path.parent / Path(value).expanduser()).resolve())
+        return value
+
+    for key, value in found.items():
+        if key in ("workbook", "out", "scenario", "previous_run"):
+            value = [relative(v) for v in value] if isinstance(value, list) else relative(value)
+        options[PARAMETER_KEYS[key]] = value
+    return options
+
+
+def rerun(run_dir: str | Path, out: str | Path | None = None, pdf: bool = False,
+          progress: Callable[[str], None] | None = None) -> tuple[RunResult, list[str]]:
+    """Re-create a run from its manifest and say whether it came out the same.
+
+    The new run reads the earlier run's own copy of its inputs (``inputs/``: workbook and
+    scenario), with the same parameters and the same previous run to compare with, into a new
+    folder beside it (or under *out*). Nothing is recorded in the decision register.
+
+    Returns
+    -------
+    (RunResult, list of str)
+        The new run, and the differences found in its results (empty: re-created exactly).
+        Package versions that differ from the manifest's are listed as notes in
+        ``result.manifest["rerun"]``.
+
+    Raises
+    ------
+    ValidationError
+        When *run_dir* is not a run folder, has no copy of its inputs, or the run it was
+        compared with is gone.
+    """
+    run_dir = Path(run_dir).expanduser()
+    manifest = _read_manifest(run_dir)
+    if manifest is None:
+        raise ValidationError(f"{str(run_dir)!r} is not a run folder: expected a folder with a "
+                              f"readable {MANIFEST_JSON}, such as reports/2027Q1/<run id>.")
+    p = manifest.get("parameters", {})
+    snapshot = manifest.get("workbook", {}).get("snapshot")
+    if not snapshot or not (run_dir / snapshot).exists():
+        raise ValidationError(f"{run_dir} has no copy of its inputs ({INPUTS_DIR}/), so it "
+                              "cannot be re-created exactly. Runs keep one from this version "
+                              "on.")
+    previous = manifest.get("previous_run") or ""
+    if previous and _read_manifest(Path(previous)) is None:
+        raise ValidationError(f"The run was compared with {previous}, which is gone; restore "
+                              "that folder to re-create the run exactly.")
+    scenario = manifest.get("scenario", {}).get("snapshot")
+    result = run_quarter(
+        manifest["quarter"], workbook=run_dir / snapshot,
+        out=Path(out) if out else run_dir.parent.parent, solver=p.get("solver", "HiGHS"),
+        pdf=pdf, progress=progress, weighting=p.get("weights", "direct"),
+        method=p.get("method", "weighted_sum"), aggregation=p.get("aggregation", "aij"),
+        cr_threshold=p.get("cr_threshold", 0.10), budget_scale=p.get("budget_scale", 1.0),
+        time_limit=p.get("time_limit", 60.0), register=False, previous_run=previous,
+        scenario=run_dir / scenario if scenario else None)
+    differences = _differences(run_dir, result.run_dir, manifest, result.manifest)
+    notes = [f"{name}: {was} then, {now} now"
+             for name, was in manifest.get("versions", {}).items()
+             if (now := result.manifest["versions"].get(name)) != was]
+    result.manifest["rerun"] = {"of": str(run_dir.resolve()), "differences": differences,
+                                "version_notes": notes}
+    _write_json(result.run_dir / MANIFEST_JSON, result.manifest)
+    return result, differences
+
+
+_TIMING_KEYS = ("solve_seconds", "build_seconds", "seconds")
+
+
+def _differences(before: Path, after: Path, was: Mapping, now: Mapping) -> list[str]:
+    """What differs between two runs' results (timings aside)."""
+    found = []
+    if was.get("workbook", {}).get("sha256") != now.get("workbook", {}).get("sha256"):
+        found.append("the inputs differ from the manifest's hash")
+    for name in (RESULTS_JSON, ALIGNMENT_JSON, "facts.json"):
+        a, b = _json_or_none(before / name), _json_or_none(after / name)
+        if isinstance(a, dict) and isinstance(b, dict):
+            a, b = _without(a), _without(b)
+        if a != b:
+            keys = sorted(k for k in set(a or {}) | set(b or {})
+                          if (a or {}).get(k) != (b or {}).get(k))
+            found.append(f"{name} differs" + (f" in {', '.join(keys)}" if keys else ""))
+    for name in (SELECTION_CSV,):
+        a, b = before / name, after / name
+        if a.exists() != b.exists() or (a.exists() and a.read_bytes() != b.read_bytes()):
+            found.append(f"{name} differs")
+    return found
+
+
+def _json_or_none(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _without(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in _TIMING_KEYS}
