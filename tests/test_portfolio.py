@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 from dataclasses import replace
 from types import MappingProxyType
@@ -541,3 +542,43 @@ def test_solve_prints_nothing(sample, knapsack_model, capfd, solver):
         seo.select_portfolio(model, solver=solver)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_small_models_solve_on_a_one_thread_helper_with_the_same_portfolio(sample_model,
+                                                                            monkeypatch):
+    from seo_workbench import portfolio as pf
+
+    values = sample_model.project_values(seo.score(sample_model.scores, sample_model.weights,
+                                                   sample_model.objectives))
+    on_helper = seo.select_portfolio(sample_model, values, start="2027Q1")
+    helper = pf._helper()
+    assert helper is pf._helper()  # one helper per process, reused
+    monkeypatch.setattr(pf, "_ONE_THREAD_BELOW", 0)  # every model solved in this thread
+    here = seo.select_portfolio(sample_model, values, start="2027Q1")
+    assert on_helper.selected == here.selected
+    pd.testing.assert_frame_equal(on_helper.projects, here.projects)
+    assert on_helper.value == here.value and on_helper.bound == here.bound
+
+
+def test_quiet_restores_the_output_when_threads_overlap(capfd):
+    import threading
+
+    from seo_workbench.portfolio import _quiet
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold():
+        with _quiet():
+            inside.set()
+            leave.wait(5)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    inside.wait(5)
+    with _quiet():
+        leave.set()  # the other thread leaves first: the output must stay quiet until we do
+        other.join(5)
+        os.write(1, b"hidden\n")  # written at C level, as HiGHS writes
+    os.write(1, b"shown\n")
+    out = capfd.readouterr().out
+    assert "shown" in out and "hidden" not in out
