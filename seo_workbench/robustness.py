@@ -47,6 +47,7 @@ import concurrent.futures
 import html
 import math
 import numbers
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1663,23 +1664,57 @@ def sensitivity(matrix: pd.DataFrame, weights: Mapping[str, float] | pd.Series,
 # -- portfolio robustness -----------------------------------------------------------------------
 
 
-def _solve_chunk(payload, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
-    """Solve the portfolio model once per row of *values*; (funded mask, status) per row.
+#: Below this many projects the scenarios are solved in this process, on one thread per CPU
+#: (HiGHS lets go of the interpreter while it solves): a scenario takes a tenth of a second
+#: there, and starting worker processes, which import the package, several seconds.
+PROCESSES_FROM = 200
 
-    Runs in a worker process: module-level, so any executor can pickle it by reference.
-    """
-    from .portfolio import select_portfolio, solve_single_threaded
 
-    solve_single_threaded()
-    model = _model_from(payload)
+def _solve_rows(model, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
+    """Solve the portfolio model once per row of *values*; (funded mask, status) per row."""
+    from .portfolio import select_portfolio
+
     ids = model.projects.index
     out = []
+    for row in values:
+        result = select_portfolio(model, pd.Series(row, index=ids), **solve)
+        out.append((ids.isin(result.selected), result.status))
+    return out
+
+
+def _solve_chunk(payload, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
+    """:func:`_solve_rows` in a worker process, on the model rebuilt from *payload*.
+
+    Module-level, so any executor can pickle it by reference.
+    """
+    from .portfolio import solve_single_threaded
+
+    solve_single_threaded()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WorkbenchWarning)
-        for row in values:
-            result = select_portfolio(model, pd.Series(row, index=ids), **solve)
-            out.append((ids.isin(result.selected), result.status))
-    return out
+        return _solve_rows(_model_from(payload), values, solve)
+
+
+def _solve_chunk_here(model, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
+    """:func:`_solve_rows` on a thread of this process; HiGHS on one thread."""
+    from .portfolio import _solve_here_single_threaded
+
+    _solve_here_single_threaded()
+    return _solve_rows(model, values, solve)
+
+
+def _executor(executor, n_projects: int, solver: str) -> tuple:
+    """Where the scenarios are solved: (executor, task, whether this call owns it)."""
+    if executor is not None:
+        return executor, _solve_chunk, False
+    if n_projects >= PROCESSES_FROM:
+        return _local_pool(), _solve_chunk, True
+    # CBC runs as a subprocess that PuLP sets up under warnings.catch_warnings, which is not
+    # safe across threads: one thread here.
+    threads = 1 if solver.strip().lower() == "cbc" else (os.cpu_count() or 1)
+    return (concurrent.futures.ThreadPoolExecutor(max_workers=threads,
+                                                  thread_name_prefix="seo-scenario"),
+            _solve_chunk_here, True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1807,7 +1842,9 @@ def portfolio_robustness(model, scenarios: int = 200, seed: int | None = None,
     :func:`~seo_workbench.portfolio.select_portfolio`: every budget, capacity, dependency,
     group and forced decision holds in every scenario.
 
-    Solves run in parallel on *executor*: by default a local
+    Solves run in parallel on *executor*. By default, for models of fewer than
+    :data:`PROCESSES_FROM` projects, on one thread per CPU in this process (starting worker
+    processes would cost more than the solves); for larger ones on a local
     :class:`concurrent.futures.ProcessPoolExecutor` with one worker per CPU, created and shut
     down here. Any :class:`concurrent.futures.Executor` works; to spread the solves over a
     Dask cluster pass ``client.get_executor()`` of a ``distributed.Client`` (its workers need
@@ -1907,23 +1944,24 @@ def portfolio_robustness(model, scenarios: int = 200, seed: int | None = None,
                                problem.method, **problem.options)
                 values[first + i] = model.project_values(result).to_numpy()
 
-    own = executor is None
-    if own:
-        executor = _local_pool()
+    executor, task, own = _executor(executor, len(ids), solver)
     workers = _worker_count(executor)
     size = chunk_size or max(1, -(-scenarios // (4 * workers)))
-    payload = _model_payload(model)
+    payload = model if task is _solve_chunk_here else _model_payload(model)
     funded = np.zeros((scenarios, len(ids)), dtype=bool)
     statuses = np.empty(scenarios, dtype=object)
     bar = _Progress(progress, scenarios, "scenarios", "Portfolios")
     try:
-        futures = {executor.submit(_solve_chunk, payload, values[s:s + size], solve): s
-                   for s in range(0, scenarios, size)}
-        for future in concurrent.futures.as_completed(futures):
-            s = futures[future]
-            for i, (mask, status) in enumerate(future.result()):
-                funded[s + i], statuses[s + i] = mask, status
-            bar.update(len(values[s:s + size]))
+        # The filter is set here, once: warnings.catch_warnings is not safe across threads.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WorkbenchWarning)
+            futures = {executor.submit(task, payload, values[s:s + size], solve): s
+                       for s in range(0, scenarios, size)}
+            for future in concurrent.futures.as_completed(futures):
+                s = futures[future]
+                for i, (mask, status) in enumerate(future.result()):
+                    funded[s + i], statuses[s + i] = mask, status
+                bar.update(len(values[s:s + size]))
     finally:
         bar.close()
         if own:

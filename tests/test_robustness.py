@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import warnings
 
 import numpy as np
@@ -499,3 +500,27 @@ def test_a_text_progress_bar_goes_to_stderr_only_when_asked(capsys):
     rb.smaa(matrix, objectives, samples=300, seed=1, progress="text")
     out, err = capsys.readouterr()
     assert out == "" and "SMAA" in err
+
+
+def test_small_models_are_solved_in_process_with_the_pools_answer(sample_model, monkeypatch):
+    bounds = rb.weight_bounds_from(sample_model.alignment())
+    kwargs = {"scenarios": 8, "seed": 5, "weight_bounds": bounds, "start": "2027Q1"}
+    here = rb.portfolio_robustness(sample_model, **kwargs)
+    assert len(sample_model.projects) < rb.PROCESSES_FROM
+    assert here.executor == "ThreadPoolExecutor"
+    monkeypatch.setattr(rb, "PROCESSES_FROM", 1)
+    pooled = rb.portfolio_robustness(sample_model, **kwargs)
+    assert pooled.executor == "ProcessPoolExecutor"
+    pd.testing.assert_frame_equal(here.projects, pooled.projects)
+    pd.testing.assert_frame_equal(here.selections, pooled.selections)
+    pd.testing.assert_series_equal(here.statuses, pooled.statuses)
+
+
+def test_cbc_scenarios_in_process_use_one_thread(twin_result):
+    model, _ = twin_result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        highs = rb.portfolio_robustness(model, scenarios=6, seed=3)
+        cbc = rb.portfolio_robustness(model, scenarios=6, seed=3, solver="CBC")
+    assert highs.workers == os.cpu_count() and cbc.workers == 1
+    pd.testing.assert_frame_equal(highs.selections, cbc.selections)
