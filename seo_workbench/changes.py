@@ -24,6 +24,7 @@ in portfolio value over the steps add up to the whole change: a waterfall.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import json
@@ -37,6 +38,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from .errors import InfeasiblePortfolioError, ValidationError, WorkbenchWarning
+from .pool import SIDE_BY_SIDE_BELOW, local_threads
 from .portfolio import select_portfolio
 from .scoring import score
 from .weights import from_model
@@ -290,21 +292,22 @@ def _hybrid(before: PortfolioModel, now: PortfolioModel, swapped: set[str]) -> P
                           MappingProxyType(tables), (), MappingProxyType({}))
 
 
-def _solve_state(label: str, model: PortfolioModel, weights: pd.Series, objectives,
-                 method: str, start: str, options: Mapping) -> _State:
-    ranks = pd.Series(dtype=float)
-    values = None
+def _values_of(model: PortfolioModel, weights: pd.Series, objectives, method: str) -> tuple:
+    """The ranks of the projects and their values for the portfolio (None: the default)."""
     if model.scores is not None and len(weights):
         ranking = score(model.scores, weights, objectives, method=method)
-        ranks = ranking.ranks.astype(float)
-        values = model.project_values(ranking)
-    elif model.settings.value == "benefit":
+        return ranking.ranks.astype(float), model.project_values(ranking)
+    if model.settings.value == "benefit":
         values = model.project_values()
-        ranks = values.rank(ascending=False, method="min")
+        return values.rank(ascending=False, method="min"), values
+    return pd.Series(dtype=float), None
+
+
+def _solve_state(label: str, model: PortfolioModel, ranks: pd.Series, values, start: str,
+                 options: Mapping) -> _State:
+    """One state of the walk. Warnings are the caller's to filter (this may run on a thread)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", WorkbenchWarning)
-            result = select_portfolio(model, values, start=start, **options)
+        result = select_portfolio(model, values, start=start, **options)
     except InfeasiblePortfolioError:
         return _State(label, frozenset(), math.nan, ranks, "infeasible")
     return _State(label, frozenset(result.selected), float(result.value), ranks,
@@ -388,8 +391,8 @@ def compare_quarters(before: PortfolioModel, now: PortfolioModel, previous_quart
         w_now = from_model(now, weighting, **extra) if now.criteria is not None else \
             pd.Series(dtype=float)
 
-    states = [_solve_state(START, before, w_before, before.objectives, method,
-                           previous_quarter, options)]
+    walk = [(START, before, *_values_of(before, w_before, before.objectives, method),
+             previous_quarter)]
     swapped: set[str] = set()
     for cause in order:
         if cause != "horizon":
@@ -397,7 +400,18 @@ def compare_quarters(before: PortfolioModel, now: PortfolioModel, previous_quart
         model = _hybrid(before, now, swapped)
         weights = w_now if "weights" in swapped else w_before
         objectives = (now if "weights" in swapped else before).objectives
-        states.append(_solve_state(cause, model, weights, objectives, method, quarter, options))
+        walk.append((cause, model, *_values_of(model, weights, objectives, method), quarter))
+    # The states are independent solves: small models side by side on threads (CBC, which
+    # PuLP starts under warnings.catch_warnings, one after another).
+    side_by_side = (max(len(m.projects) for _, m, *_ in walk) < SIDE_BY_SIDE_BELOW
+                    and solver.strip().lower() != "cbc")
+    with warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        if side_by_side:
+            threads = stack.enter_context(local_threads())
+            states = list(threads.map(lambda step: _solve_state(*step, options), walk))
+        else:
+            states = [_solve_state(*step, options) for step in walk]
 
     ids = list(dict.fromkeys([*before.projects.index, *now.projects.index]))
     funded = pd.DataFrame({s.label: [p in s.selected for p in ids] for s in states}, index=ids)

@@ -1,8 +1,10 @@
-"""Worker processes for solves that run side by side: portfolio robustness, the frontier.
+"""Workers for solves that run side by side: portfolio robustness, the frontier, prices.
 
-A :class:`~seo_workbench.workbook.PortfolioModel` travels to a worker as a plain payload
-(:func:`model_payload`, rebuilt by :func:`model_from`); the local pool starts its workers
-clean, never by fork (see :func:`local_pool`).
+A :class:`~seo_workbench.workbook.PortfolioModel` travels to a worker process as a plain
+payload (:func:`model_payload`, rebuilt by :func:`model_from`); the local pool starts its
+workers clean, never by fork (see :func:`local_pool`). Small models are solved side by side on
+threads of this process instead (:func:`local_threads`): HiGHS lets go of the interpreter
+while it solves, and starting processes that import the package costs seconds.
 """
 
 from __future__ import annotations
@@ -56,3 +58,25 @@ def worker_count(executor) -> int:
         except Exception:  # an unreachable scheduler should not stop the run here
             return 1
     return os.cpu_count() or 1
+
+#: Below this many projects independent solves run side by side on threads of this process
+#: (:func:`local_threads`; a solve takes a tenth of a second); larger models, whose build
+#: holds the interpreter for longer, one after another or on worker processes.
+SIDE_BY_SIDE_BELOW = 200
+
+
+def _one_thread_solver() -> None:
+    from .portfolio import _solve_here_single_threaded
+
+    _solve_here_single_threaded()
+
+
+def local_threads(workers: int | None = None) -> concurrent.futures.ThreadPoolExecutor:
+    """*workers* threads (default one per CPU) whose HiGHS solves each run on one thread.
+
+    What runs there must not enter ``warnings.catch_warnings`` (it is not safe across
+    threads): set the filters once, in the calling thread.
+    """
+    return concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                                 thread_name_prefix="seo-solve",
+                                                 initializer=_one_thread_solver)

@@ -60,6 +60,7 @@ import pandas as pd
 
 from .errors import ValidationError, WorkbenchWarning, choose
 from .pool import local_pool as _local_pool
+from .pool import local_threads as _local_threads
 from .pool import model_from as _model_from
 from .pool import model_payload as _model_payload
 from .pool import worker_count as _worker_count
@@ -1696,10 +1697,7 @@ def _solve_chunk(payload, values: np.ndarray, solve: Mapping[str, Any]) -> list[
 
 
 def _solve_chunk_here(model, values: np.ndarray, solve: Mapping[str, Any]) -> list[tuple]:
-    """:func:`_solve_rows` on a thread of this process; HiGHS on one thread."""
-    from .portfolio import _solve_here_single_threaded
-
-    _solve_here_single_threaded()
+    """:func:`_solve_rows` on a thread of this process (see :func:`pool.local_threads`)."""
     return _solve_rows(model, values, solve)
 
 
@@ -1712,9 +1710,7 @@ def _executor(executor, n_projects: int, solver: str) -> tuple:
     # CBC runs as a subprocess that PuLP sets up under warnings.catch_warnings, which is not
     # safe across threads: one thread here.
     threads = 1 if solver.strip().lower() == "cbc" else (os.cpu_count() or 1)
-    return (concurrent.futures.ThreadPoolExecutor(max_workers=threads,
-                                                  thread_name_prefix="seo-scenario"),
-            _solve_chunk_here, True)
+    return _local_threads(threads), _solve_chunk_here, True
 
 
 @dataclass(frozen=True, eq=False)

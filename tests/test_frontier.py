@@ -373,3 +373,13 @@ def test_a_broken_pool_finishes_here(knapsack_model):
 def test_workers_must_be_positive(knapsack_model):
     with pytest.raises(seo.ValidationError, match="workers must be >= 1"):
         frontier(knapsack_model(VALUES, WEIGHTS, BUDGET), workers=0)
+
+
+def test_levels_solved_ahead_on_threads_match_one_after_another(sample_model):
+    values = sample_values(sample_model)
+    ahead = frontier(sample_model, values)  # small model: levels started ahead on threads
+    here = frontier(sample_model, values, workers=1)
+    columns = [c for c in here.points.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(ahead.points[columns], here.points[columns])
+    pd.testing.assert_frame_equal(ahead.rank_and_fund, here.rank_and_fund)
+    assert dict(ahead.selections) == dict(here.selections)
