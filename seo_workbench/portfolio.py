@@ -102,6 +102,12 @@ TIE_BREAK_GAP = 1e-5
 # halved HiGHS' time to 0.1 % on 500-project instances, but slow it down by half when it has
 # to prove optimality (OR-Library mknapcb1), so they are only switched on for loose gaps.
 _LOOSE_GAP, _HEURISTIC_EFFORT = 1e-4, 0.3
+# When a small model's optimum must be proven (gap up to TIE_BREAK_GAP, whose tie-break then
+# picks the cheapest optimal portfolio), the branch and bound tree proves it sooner than the
+# sub-MIP heuristics RINS and RENS improve on its portfolios: without them the sample's
+# weight scenarios solved in 5.6 s of CPU instead of 8.8 s, to the same portfolios, values
+# and bounds.
+_PROOF_OPTIONS = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
 # Threads per HiGHS run; None = HiGHS' own choice. Worker processes that solve side by side
 # set 1 (see :func:`solve_single_threaded`) so that two workers do not share two cores four ways.
 _THREADS: int | None = None
@@ -243,6 +249,9 @@ def _highs(time_limit, gap, formulation=None, warm_start=None):
     options = {}
     if gap is not None and gap >= _LOOSE_GAP:
         options["mip_heuristic_effort"] = _HEURISTIC_EFFORT
+    elif (gap is not None and gap <= TIE_BREAK_GAP and formulation is not None
+          and formulation.A.shape[1] < _ONE_THREAD_BELOW):
+        options.update(_PROOF_OPTIONS)
     return _HiGHS(formulation, warm_start, timeLimit=time_limit, gapRel=gap, threads=_threads(),
                   **options)
 

@@ -44,7 +44,7 @@ _LISTED = 4  # names spelled out in a sentence before "and N more"
 class Finding:
     """One paragraph of the summary: what it is about, and the sentence."""
 
-    topic: str  # fund, cost, left out, robustness, alignment, delivery, change
+    topic: str  # recommendation, value, left out, rules, robustness, alignment, delivery, ...
     text: str
 
 
@@ -233,23 +233,24 @@ def _portfolio_findings(p: Mapping) -> list[Finding]:
     names = p.get("names", {})
     currency = p.get("currency", "")
     if p.get("status") == "infeasible" or not p.get("selected"):
-        return [Finding("fund", "No portfolio meets every constraint: see the portfolio chapter "
-                                "for the conflicting rules and how to resolve them.")]
+        return [Finding("recommendation", "No portfolio meets every constraint: see the "
+                        "portfolio chapter for the conflicting rules and how to resolve them.")]
     chosen = [names.get(i, i) for i in p["selected"]]
     share = (f", {p['cost'] / p['budget']:.0%} of the {_money(p['budget'], currency)} budget "
              "over the horizon" if p.get("budget") and p.get("cost") is not None else "")
     text = (f"Fund {len(chosen)} of {p['candidates']} projects ({_listing(chosen)}) for "
             f"{_money(p.get('cost'), currency)}{share}.")
-    found = [Finding("fund", text)]
+    found = [Finding("recommendation", text)]
     status = p.get("status", "")
     if status != "optimal":
         gap = p.get("gap")
-        found.append(Finding("fund", f"The solver stopped at its time limit: the portfolio is "
-                                     f"within {gap:.2%} of the best possible." if gap is not None
+        found.append(Finding("recommendation",
+                             f"The solver stopped at its time limit: the portfolio is within "
+                             f"{gap:.2%} of the best possible." if gap is not None
                              else f"The solver's status is {status}."))
     if p.get("left_behind") and p["left_behind"].get("share"):
         lb = p["left_behind"]
-        found.append(Finding("cost", f"Funding down the ranked list instead would leave "
+        found.append(Finding("value", f"Funding down the ranked list instead would leave "
                                      f"{lb['share']:.1%} of this value behind."))
     if p.get("left_out"):
         parts = [f"{_named([o['id']], names)[0]}, ranked {o['rank']}, is out: "
@@ -259,8 +260,9 @@ def _portfolio_findings(p: Mapping) -> list[Finding]:
     if p.get("costliest_rule"):
         rule = p["costliest_rule"]
         share = f" ({rule['share']:.1%} of the portfolio's value)" if rule.get("share") else ""
-        found.append(Finding("cost", f"The costliest of the board's own rules is {rule['rule']}: "
-                                     f"it costs {rule['value_lost']:.3g} in value{share}."))
+        found.append(Finding("rules", f"The rule that costs most is '{rule['rule']}': without it "
+                                      f"the portfolio would be worth {rule['value_lost']:.3g} "
+                                      f"more{share}."))
     return found
 
 
@@ -291,7 +293,8 @@ def _alignment_finding(a: Mapping) -> Finding:
 
 
 def _review_findings(r: Mapping) -> list[Finding]:
-    found = [Finding("delivery", s) for s in r.get("delivery", []) + r.get("continuation", [])]
+    found = [Finding("delivery", s) for s in r.get("delivery", [])]
+    found += [Finding("continuation", s) for s in r.get("continuation", [])]
     if r.get("changes"):
         found.extend(Finding("change", s) for s in r["changes"][:1])
     elif not r.get("compared"):

@@ -114,7 +114,8 @@ def test_summary_states_the_recommendation_from_the_chapters_results(two_quarter
     assert facts["review"]["compared"] is True  # 2026Q4 ran first
     findings = now.manifest["summary"]
     topics = [f["topic"] for f in findings]
-    for topic in ("fund", "left out", "robustness", "alignment", "delivery", "change"):
+    for topic in ("recommendation", "value", "left out", "rules", "robustness", "alignment",
+                  "delivery", "continuation", "change"):
         assert topic in topics
     first = findings[0]["text"]
     assert first.startswith(f"Fund {len(results['selected_ids'])} of {results['candidates']} "
@@ -132,7 +133,7 @@ def test_summary_without_facts_or_with_an_infeasible_portfolio_says_so():
     findings = summary.executive_summary({"portfolio": {"status": "infeasible",
                                                         "selected": []}})
     assert "No portfolio meets every constraint" in findings[0].text
-    escaped = summary.summary_html([summary.Finding("fund", "<script>x</script>")])
+    escaped = summary.summary_html([summary.Finding("recommendation", "<script>x</script>")])
     assert "<script>" not in escaped and "&lt;script&gt;" in escaped
 
 
