@@ -13,6 +13,8 @@ decisions change (a budget change moves the current point along it).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from . import charts
 from .errors import InfeasiblePortfolioError, WorkbenchError
 from .frontier import BUDGET
 from .frontier import frontier as compute_frontier
+from .pool import local_threads
 from .portfolio import DEFAULT_GAP, select_portfolio
 from .scenario import DECISIONS, Scenario, compare_settings, force, save_scenario
 from .scoring import SCORING_METHODS, score
@@ -227,24 +230,32 @@ class Explorer:
         clock = time.perf_counter()
         model = self.forced_model
         options = dict(start=self.start, solver=self.solver, time_limit=self.time_limit)
-        try:
-            self.solves += 1
-            self.portfolio = select_portfolio(model, values, budget_scale=key[1], gap=self.gap,
-                                              **options)
-        except InfeasiblePortfolioError as exc:
-            self.portfolio = self.unforced = None
-            self._solved_key = key
-            self.status.value = f"<b>No feasible portfolio.</b> {exc}"
-            return
-        groups = self.portfolio.constraint_groups
-        forced_groups = list(groups.loc[groups["group"].str.match(r"must(_not)?:"), "group"])
-        if forced_groups:
-            self.solves += 1
-            self.unforced = select_portfolio(model, values, budget_scale=key[1], gap=self.gap,
-                                             drop=forced_groups, **options)
-            self.value_lost = max(0.0, self.unforced.objective - self.portfolio.objective)
-        else:
-            self.unforced, self.value_lost = self.portfolio, 0.0
+        decisions = model.projects["decision"]
+        forced_groups = [f"{d}:{p}" for p, d in decisions.items() if d in ("must", "must_not")]
+        solve = functools.partial(select_portfolio, model, values, budget_scale=key[1],
+                                  gap=self.gap, **options)
+        # The portfolio without its forced decisions is an independent model: on HiGHS the
+        # two solve side by side, one HiGHS thread each (CBC, which PuLP starts under
+        # warnings.catch_warnings, one after the other).
+        side_by_side = bool(forced_groups) and self.solver.strip().lower() != "cbc"
+        with contextlib.ExitStack() as stack:
+            threads = stack.enter_context(local_threads(2)) if side_by_side else None
+            unforced = threads.submit(solve, drop=forced_groups) if threads else None
+            try:
+                self.solves += 1
+                self.portfolio = solve()
+            except InfeasiblePortfolioError as exc:
+                self.portfolio = self.unforced = None
+                self._solved_key = key
+                self.status.value = f"<b>No feasible portfolio.</b> {exc}"
+                return
+            if forced_groups:
+                self.solves += 1
+                self.unforced = (unforced.result() if unforced is not None
+                                 else solve(drop=forced_groups))
+                self.value_lost = max(0.0, self.unforced.objective - self.portfolio.objective)
+            else:
+                self.unforced, self.value_lost = self.portfolio, 0.0
         frontier_key = (key[0], key[2])
         if self.frontier_levels and frontier_key != self._frontier_key:
             self.frontiers += 1

@@ -105,3 +105,23 @@ def test_frontier_marks_the_current_point(sample_model):
     spec = explorer.frontier_chart.to_dict()
     assert len(spec["layer"]) == 4
     assert WORKING not in explorer.status.value and "Ready" in explorer.status.value
+
+
+@pytest.mark.parametrize("solver", ["HiGHS", "CBC"])
+def test_the_portfolio_without_forced_decisions_matches_a_solve_without_them(sample_model,
+                                                                             solver):
+    # HiGHS solves the two side by side on threads, CBC one after the other: either way the
+    # unforced portfolio is select_portfolio with every must/must_not group dropped.
+    explorer = Explorer(sample_model, frontier_levels=0, solver=solver)
+    out = next(p for p in explorer.portfolio.selected if explorer.decisions[p].value == "auto")
+    explorer.decisions[out].value = "must_not"
+    model = explorer.forced_model
+    forced = [f"{d}:{p}" for p, d in model.projects["decision"].items()
+              if d in ("must", "must_not")]
+    assert f"must_not:{out}" in forced
+    values = model.project_values(explorer.ranking)
+    free = seo.select_portfolio(model, values, solver=solver, drop=forced)
+    assert set(explorer.unforced.selected) == set(free.selected)
+    assert explorer.unforced.objective == pytest.approx(free.objective)
+    assert out not in explorer.portfolio.selected
+    assert explorer.value_lost == pytest.approx(free.objective - explorer.portfolio.objective)
