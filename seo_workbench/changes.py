@@ -38,7 +38,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from .errors import InfeasiblePortfolioError, ValidationError, WorkbenchWarning
-from .pool import SIDE_BY_SIDE_BELOW, local_threads
+from .pool import local_threads, on_threads
 from .portfolio import select_portfolio
 from .scoring import score
 from .weights import from_model
@@ -403,8 +403,7 @@ def compare_quarters(before: PortfolioModel, now: PortfolioModel, previous_quart
         walk.append((cause, model, *_values_of(model, weights, objectives, method), quarter))
     # The states are independent solves: small models side by side on threads (CBC, which
     # PuLP starts under warnings.catch_warnings, one after another).
-    side_by_side = (max(len(m.projects) for _, m, *_ in walk) < SIDE_BY_SIDE_BELOW
-                    and solver.strip().lower() != "cbc")
+    side_by_side = on_threads(solver, max(len(m.projects) for _, m, *_ in walk))
     with warnings.catch_warnings(), contextlib.ExitStack() as stack:
         warnings.simplefilter("ignore", WorkbenchWarning)
         if side_by_side:

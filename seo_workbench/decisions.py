@@ -21,7 +21,7 @@ import pandas as pd
 
 from .errors import InfeasiblePortfolioError, ValidationError
 from .frontier import _families
-from .pool import SIDE_BY_SIDE_BELOW, local_threads
+from .pool import local_threads, on_threads
 from .portfolio import DEFAULT_GAP, TIE_BREAK_GAP, PortfolioResult, select_portfolio
 from .validate import profile_extent
 from .workbook import PortfolioModel
@@ -370,8 +370,7 @@ def decision_prices(model: PortfolioModel, values: Mapping[str, float] | pd.Seri
 
     # Small models are tested on threads here (see pool.local_threads); CBC, which PuLP
     # starts under warnings.catch_warnings, and large models one solve after another.
-    side_by_side = (len(model.projects) < SIDE_BY_SIDE_BELOW
-                    and str(options.get("solver", "HiGHS")).strip().lower() != "cbc")
+    side_by_side = on_threads(options.get("solver", "HiGHS"), len(model.projects))
     with contextlib.ExitStack() as stack:
         threads = stack.enter_context(local_threads()) if side_by_side else None
         priced = _test_groups(solve, dropped + relaxed, base_value, tolerance, threads)

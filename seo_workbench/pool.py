@@ -65,6 +65,20 @@ def worker_count(executor) -> int:
 SIDE_BY_SIDE_BELOW = 200
 
 
+def on_threads(solver: str, projects: int | None = None) -> bool:
+    """Whether independent solves with *solver* on *projects* run side by side on threads.
+
+    HiGHS does, for models under :data:`SIDE_BY_SIDE_BELOW` projects (any size when
+    *projects* is None); CBC never: PuLP starts it under ``warnings.catch_warnings``, which is
+    not safe across threads.
+
+    >>> on_threads("HiGHS", 48), on_threads(" cbc", 48), on_threads("HiGHS", 500)
+    (True, False, False)
+    """
+    small = projects is None or projects < SIDE_BY_SIDE_BELOW
+    return small and str(solver).strip().lower() != "cbc"
+
+
 def _one_thread_solver() -> None:
     from .portfolio import _solve_here_single_threaded
 

@@ -189,12 +189,12 @@ def test_charts(sample, tmp_path):
 
 
 def test_states_side_by_side_match_one_after_another(sample, monkeypatch):
-    from seo_workbench import changes
+    from seo_workbench import pool
 
     before = _read(seo.sample_workbook("2026Q4"))
     threads = compare_quarters(before, sample[1], "2026Q4", "2027Q1")
     assert len(threads.changes) > 0
-    monkeypatch.setattr(changes, "SIDE_BY_SIDE_BELOW", 0)
+    monkeypatch.setattr(pool, "SIDE_BY_SIDE_BELOW", 0)
     serial = compare_quarters(before, sample[1], "2026Q4", "2027Q1")
     for name in ("steps", "changes", "movers", "ranks", "funded"):
         pd.testing.assert_frame_equal(getattr(threads, name), getattr(serial, name))

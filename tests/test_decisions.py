@@ -237,13 +237,13 @@ def test_sample_explanations(sample_model):
 
 
 def test_set_tests_side_by_side_match_one_after_another(sample_model, monkeypatch):
-    from seo_workbench import decisions
+    from seo_workbench import pool
 
     values = sample_model.project_values(
         seo.score(sample_model.scores, sample_model.weights, sample_model.objectives))
     result = seo.select_portfolio(sample_model, values)
     threads = decision_prices(sample_model, values, result)
-    monkeypatch.setattr(decisions, "SIDE_BY_SIDE_BELOW", 0)
+    monkeypatch.setattr(pool, "SIDE_BY_SIDE_BELOW", 0)
     serial = decision_prices(sample_model, values, result)
     pd.testing.assert_frame_equal(threads, serial)
     assert threads.attrs == serial.attrs
