@@ -45,7 +45,7 @@ from conftest import write_csv_workbook  # noqa: E402
 from generate import PERFORMANCE, generate_sheets  # noqa: E402
 
 import seo_workbench as seo  # noqa: E402
-from seo_workbench.widgets import Explorer  # noqa: E402
+from seo_workbench.widgets import DRAFT_FROM, DRAFT_GAP, Explorer  # noqa: E402
 
 
 def _model(n: int, folder: Path) -> seo.PortfolioModel:
@@ -63,13 +63,34 @@ def _model(n: int, folder: Path) -> seo.PortfolioModel:
         return seo.read_workbook(write_csv_workbook(folder / f"n{n}", sheets))
 
 
-def _time(event, repeat: int) -> list[float]:
+def _time(event, repeat: int, explorer: Explorer | None = None) -> list[float]:
+    """Seconds per event; with *explorer*, each event starts with no refinement running."""
     times = []
     for i in range(repeat):
+        if explorer is not None:
+            explorer.wait()
         clock = time.perf_counter()
         event(i)
         times.append(time.perf_counter() - clock)
     return times
+
+
+def _drafted(event, repeat: int, explorer: Explorer) -> tuple[list, list, list, list]:
+    """Per event: seconds to the first answer, seconds to the refined one, the first answer's
+    certified gap and how far its value lies below the refined value (fractions)."""
+    first, refined, gaps, short = [], [], [], []
+    for i in range(repeat):
+        explorer.wait()
+        clock = time.perf_counter()
+        event(i)
+        first.append(time.perf_counter() - clock)
+        draft = explorer.portfolio
+        explorer.wait()
+        refined.append(time.perf_counter() - clock)
+        gaps.append(draft.gap or 0.0)
+        final = explorer.portfolio.objective
+        short.append(max(0.0, (final - draft.objective) / final))
+    return first, refined, gaps, short
 
 
 def _row(name: str, n: int, times: list[float], target: float | None, solves: str) -> str:
@@ -87,9 +108,11 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.01)
     args = parser.parse_args()
     print(f"Machine: {platform.platform()}, Python {platform.python_version()}, "
-          f"seo-workbench {seo.__version__}; solver gap {args.gap:g}\n")
+          f"seo-workbench {seo.__version__}; solver gap {args.gap:g}, draft gap "
+          f"{DRAFT_GAP:g} from {DRAFT_FROM} projects\n")
     print("| event | projects | median ms | worst ms | target ms | met | solves per event |")
     print("|---|---|---|---|---|---|---|")
+    notes = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (args.small, args.large):
             explorer = Explorer(_model(n, Path(tmp)), frontier_levels=0, gap=args.gap)
@@ -104,27 +127,52 @@ def main() -> None:
                     e.chart.to_dict()
                 print(_row("re-score and redraw (chart to_dict)", n,
                            _time(redraw, args.repeat), 0.150, "0"))
-            before = explorer.solves
-            times = _time(lambda i, e=explorer, c=criteria: setattr(
-                e.weight_sliders[c[i % len(c)]], "value", 0.1 + 0.02 * (i % 10)), args.repeat)
-            print(_row("weight slider (re-score, re-optimise, redraw)", n, times, None,
-                       f"{(explorer.solves - before) / args.repeat:.1f}"))
-            before = explorer.solves
-            times = _time(lambda i, e=explorer: setattr(
-                e.budget_scale, "value", 0.8 + 0.05 * (i % 8)), args.repeat)
+
+            def weight(i, e=explorer, c=criteria):
+                e.weight_sliders[c[i % len(c)]].value = 0.1 + 0.02 * (i % 10)
+
+            def budget(i, e=explorer):
+                e.budget_scale.value = 0.8 + 0.05 * (i % 8)
+
             target = 1.0 if n == args.large else None
-            print(_row("budget scale (re-optimise)", n, times, target,
-                       f"{(explorer.solves - before) / args.repeat:.1f}"))
+            for name, event, goal in (("weight slider (re-score, re-optimise, redraw)", weight,
+                                       None), ("budget scale (re-optimise)", budget, target)):
+                before = explorer.solves
+                if not explorer.drafting:
+                    times = _time(event, args.repeat)
+                    print(_row(name, n, times, goal,
+                               f"{(explorer.solves - before) / args.repeat:.1f}"))
+                    continue
+                first, refined, gaps, short = _drafted(event, args.repeat, explorer)
+                solves = f"{(explorer.solves - before) / args.repeat:.1f}"
+                print(_row(f"{name}: first answer", n, first, goal, solves))
+                print(_row(f"{name}: refined to the {args.gap:g} gap", n, refined, None, ""))
+                notes.append(f"{name}, {n} projects: first answers certified within a median "
+                             f"{statistics.median(gaps):.2%} (worst {max(gaps):.2%}); their "
+                             f"value lay a median {statistics.median(short):.2%} (worst "
+                             f"{max(short):.2%}) below the refined portfolio's.")
+            if explorer.drafting:  # moves faster than the refinements: each one interrupted
+                times = _time(budget, args.repeat)
+                explorer.wait()
+                print(_row("budget scale, moved again at once (refinements interrupted)", n,
+                           times, None, ""))
             before = explorer.solves
             times = _time(lambda i, e=explorer: setattr(e.rows, "value", 5 + i % 10),
-                          args.repeat)
+                          args.repeat, explorer)
             print(_row("rows shown (display only)", n, times, None,
                        f"{(explorer.solves - before) / args.repeat:.1f}"))
             clock = time.perf_counter()
             with_frontier = Explorer(explorer.model, frontier_levels=9, gap=args.gap)
-            print(f"| open with the 9-level frontier (1 % gap) | {n} | "
-                  f"{(time.perf_counter() - clock) * 1e3:.0f} | | | | "
-                  f"{with_frontier.solves} + frontier |")
+            opened = time.perf_counter() - clock
+            with_frontier.wait()
+            print(f"| open with the 9-level frontier (1 % gap) | {n} | {opened * 1e3:.0f} | "
+                  f"| | | {with_frontier.solves} + frontier |")
+            if with_frontier.drafting:
+                print(f"| ... and refined | {n} | {(time.perf_counter() - clock) * 1e3:.0f} "
+                      "| | | | |")
+    print()
+    for note in notes:
+        print(f"* {note}")
 
 
 if __name__ == "__main__":

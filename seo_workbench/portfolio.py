@@ -203,6 +203,7 @@ class _HiGHS(pulp.HiGHS):
         if not self._mine(lp):
             return super().buildSolverModel(lp)
         self.formulation.pass_to(lp.solverModel)
+        _watch(lp.solverModel)
         if self.warm_start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(map(float, self.warm_start))
@@ -236,7 +237,8 @@ class _HiGHS(pulp.HiGHS):
     def actualSolve(self, lp):
         if not self._mine(lp):
             return super().actualSolve(lp)
-        self.createAndConfigureSolver(lp)
+        with _quiet():  # the banner is printed when the solver is made; runs are silent
+            self.createAndConfigureSolver(lp)
         self.buildSolverModel(lp)
         self.callSolver(lp)
         status, sol_status = self.findSolutionValues(lp)
@@ -881,8 +883,7 @@ class _Formulation:
         if self._duals is None:
             h = _new_highs()
             self.pass_to(h, integer=False)
-            with _quiet():
-                _run(h)
+            _run(h)
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 # For a maximisation HiGHS reports each row dual as d(objective) / d(rhs).
                 self._duals = np.asarray(h.getSolution().row_dual, dtype=float)
@@ -980,8 +981,7 @@ class _Formulation:
         zero = np.zeros(self.A.shape[1])
         h = _new_highs(time_limit=time_limit)
         self.pass_to(h, rows, objective=zero, integer=False)
-        with _quiet():
-            _run(h)
+        _run(h)
         if h.getModelStatus() in _NO_SOLUTION:
             return False
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -996,8 +996,7 @@ class _Formulation:
             return None
         h = _new_highs(time_limit=time_limit)
         self.pass_to(h, rows, objective=zero)
-        with _quiet():
-            _run(h)
+        _run(h)
         if h.getModelStatus() in _NO_SOLUTION:
             return False
         return True if h.getInfo().primal_solution_status == 2 else None
@@ -1027,8 +1026,7 @@ class _Formulation:
             h = _new_highs(time_limit=time_limit, gap=1e-2)
             self.pass_to(h, rows, objective=np.zeros(self.A.shape[1]), maximise=False,
                          integer=integer, extra=slack, extra_cost=np.ones(len(owner)))
-            with _quiet():
-                _run(h)
+            _run(h)
             if h.getInfo().primal_solution_status != 2:
                 if h.getModelStatus() in _NO_SOLUTION:
                     return None
@@ -1085,6 +1083,35 @@ def _solve_here_single_threaded() -> None:
     _LOCAL.threads = 1
 
 
+@contextlib.contextmanager
+def interrupted_by(event: threading.Event):
+    """Stop the calling thread's HiGHS solves soon after *event* is set.
+
+    An interrupted solve ends like one out of time: with the best portfolio found so far and
+    its gap, or with no portfolio. For work whose answer may become unwanted while it runs
+    (the explorer's refinement, superseded by the analyst's next move). CBC runs as a
+    separate program and is not interrupted.
+    """
+    _LOCAL.stop = event
+    try:
+        yield
+    finally:
+        del _LOCAL.stop
+
+
+def _watch(h: highspy.Highs) -> None:
+    """Let *h* be interrupted (see :func:`interrupted_by`) when the calling thread asks."""
+    stop = getattr(_LOCAL, "stop", None)
+    if stop is None:
+        return
+
+    def interrupt(event, stop=stop):
+        if stop.is_set():
+            event.interrupt()
+
+    h.cbMipInterrupt += interrupt
+
+
 def _helper() -> concurrent.futures.ThreadPoolExecutor:
     """The thread that runs small models on one HiGHS thread (a new one after a fork)."""
     global _HELPER
@@ -1110,6 +1137,7 @@ def _new_highs(time_limit: float | None = None, gap: float | None = None) -> hig
     with _quiet():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    _watch(h)
     if _threads() is not None:
         h.setOptionValue("threads", _threads())
     if time_limit is not None:
@@ -1141,8 +1169,7 @@ def _warm_start(form: _Formulation, gap: float, time_limit) -> np.ndarray | None
     """
     h = _new_highs(time_limit=time_limit)
     form.pass_to(h, integer=False)
-    with _quiet():
-        _run(h)
+    _run(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     solution = h.getSolution()
@@ -1155,8 +1182,7 @@ def _warm_start(form: _Formulation, gap: float, time_limit) -> np.ndarray | None
                    gap=gap / 4)
     form.pass_to(h)
     h.changeColsBounds(len(decided), decided, rounded[decided], rounded[decided])
-    with _quiet():
-        _run(h)
+    _run(h)
     if h.getInfo().primal_solution_status != 2:
         return None
     return (np.asarray(h.getSolution().col_value) > 0.5).astype(float)
@@ -1180,7 +1206,10 @@ def _solve(form: _Formulation, solver: str, time_limit, gap) -> _Outcome:
     else:
         engine = _highs(left, gap, formulation=form, warm_start=warm)
     try:
-        with _quiet():
+        # HiGHS prints only when it is made (inside, see _HiGHS.actualSolve); CBC's runner
+        # may write to the terminal. Keeping the quiet window short leaves the process's
+        # output alone while a solve runs in the background (the explorer's refinement).
+        with _quiet() if solver == "CBC" else contextlib.nullcontext():
             problem.solve(engine)
         text = Path(log).read_text(errors="replace") if log else ""
     finally:
@@ -1223,8 +1252,7 @@ def _lp_bound(form: _Formulation) -> float | None:
         return form.lp_value
     h = _new_highs()
     form.pass_to(h, integer=False)
-    with _quiet():
-        _run(h)
+    _run(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return float(h.getInfo().objective_function_value)
@@ -1266,8 +1294,7 @@ def _tie_break(form: _Formulation, solver: str, x: np.ndarray, time_limit, gap) 
         h.setSolution(solution)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
-        with _quiet():
-            _run(h)
+        _run(h)
         ok = h.getInfo().primal_solution_status == 2
         y = (np.asarray(h.getSolution().col_value) > 0.5).astype(float)
     seconds = time.perf_counter() - started

@@ -8,13 +8,16 @@ portfolio from :func:`~seo_workbench.select_portfolio`, forced decisions from
 Work is incremental. The workbook is read and validated once; a weight or method change only
 re-scores. The portfolio is re-optimised only when the selection can change (different values,
 budget or forced decisions), and the efficient frontier only when the values or the forced
-decisions change (a budget change moves the current point along it).
+decisions change (a budget change moves the current point along it). Large portfolios answer
+first at a looser, stated gap and are refined in the background (see ``Explorer``), so a
+slider never freezes the screen for the seconds a proof can take.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from .errors import InfeasiblePortfolioError, WorkbenchError
 from .frontier import BUDGET
 from .frontier import frontier as compute_frontier
 from .pool import local_threads, on_threads
-from .portfolio import DEFAULT_GAP, select_portfolio
+from .portfolio import DEFAULT_GAP, TIE_BREAK_GAP, PortfolioResult, interrupted_by, select_portfolio
 from .scenario import DECISIONS, Scenario, compare_settings, force, save_scenario
 from .scoring import SCORING_METHODS, score
 from .weights import WEIGHTING_METHODS, from_model, rebalance
@@ -35,6 +38,14 @@ from .workbook import PortfolioModel, read_workbook, sample_workbook
 __all__ = ["Explorer"]
 
 FRONTIER_GAP = 0.01
+# A re-optimisation of a large portfolio answers first at this gap and then refines to the
+# explorer's gap in the background. On 200 projects (benchmarks/bench_explorer.py) HiGHS
+# certifies 2 % at the root node in about 0.3 s, while the proof of 1 % took a median 1.4 s
+# and up to 5.7 s: the root's cuts close the gap to about 1.1 %, and the last tenth of a
+# per cent needs a portfolio within 0.05 % of the optimum, which HiGHS' sub-MIP heuristics
+# take seconds to find.
+DRAFT_GAP = 0.02
+DRAFT_FROM = 100  # projects; smaller portfolios are proven to the gap at once
 WORKING = "working\u2026"
 
 
@@ -44,13 +55,19 @@ def _show(output: widgets.Output, obj) -> None:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with ipywidgets
         return
-    if get_ipython() is None:
+    shell = get_ipython()
+    if shell is None:
         return
-    from IPython.display import display
+    # Set as the widget's outputs rather than displayed inside ``with output:``, which only
+    # captures in the thread that runs the cell: the refinement redraws from its own thread.
+    data, metadata = shell.display_formatter.format(obj)
+    output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
 
-    with output:
-        output.clear_output(wait=True)
-        display(obj)
+
+def _solve(stop: threading.Event | None, *args, **options) -> PortfolioResult:
+    """``select_portfolio``, interrupted once *stop* is set (in whichever thread it runs)."""
+    with interrupted_by(stop) if stop is not None else contextlib.nullcontext():
+        return select_portfolio(*args, **options)
 
 
 class Explorer:
@@ -64,13 +81,17 @@ class Explorer:
         Starting weighting method (a key of ``weights.WEIGHTING_METHODS``) and scoring method.
     start, solver, time_limit, gap
         As for :func:`~seo_workbench.select_portfolio`. The default gap proves each portfolio
-        optimal; on 200 projects and more, ``gap=0.01`` keeps a re-optimisation under a second
-        (``benchmarks/bench_explorer.py``). A saved scenario keeps the gap, so the quarterly
-        run finds the same portfolio.
+        optimal. A saved scenario keeps the gap, so the quarterly run finds the same
+        portfolio.
     budget_scale
         Starting budget scale.
     frontier_levels
         Budget levels of the efficient frontier (0: no frontier).
+    draft_gap, draft_from
+        With HiGHS and at least *draft_from* projects, each re-optimisation answers first at
+        *draft_gap* (None: never), shown at once with its certified gap, and then refines to
+        *gap* in a background thread, which redraws when done and is interrupted by the next
+        change of setting. ``wait()`` blocks until the refinement is done (headless use).
 
     Attributes
     ----------
@@ -78,17 +99,24 @@ class Explorer:
         The current results: criteria weights, ``ScoreResult``, ``PortfolioResult`` (None when
         infeasible), the portfolio without forced decisions, the value the forced decisions
         cost, the ``FrontierResult`` and the :class:`~seo_workbench.scenario.SettingChange`.
-    solves, frontiers
+    solves, frontiers, refines
         How many portfolios and frontiers were computed (each re-optimisation solves once, or
-        twice when decisions are forced).
+        twice when decisions are forced, for the draft and again for the refinement) and how
+        many refinements were completed and shown.
     """
 
     def __init__(self, model: PortfolioModel, *, weighting: str = "direct",
                  method: str = "weighted_sum", start: str | None = None,
                  solver: str = "HiGHS", budget_scale: float = 1.0,
                  time_limit: float | None = 60.0, gap: float = DEFAULT_GAP,
-                 frontier_levels: int = 9):
+                 frontier_levels: int = 9, draft_gap: float | None = DRAFT_GAP,
+                 draft_from: int = DRAFT_FROM):
         self.model = model
+        self.draft_gap, self.draft_from = draft_gap, draft_from
+        self._lock = threading.RLock()  # the display, shared with the refinement thread
+        self._refiner: tuple[threading.Thread, threading.Event] | None = None
+        self._before: tuple = (None, None)
+        self.refines = 0
         self.start, self.solver, self.time_limit, self.gap = start, solver, time_limit, gap
         self.frontier_levels = frontier_levels
         # Read once: rescoring reuses these and never touches the workbook again.
@@ -209,6 +237,7 @@ class Explorer:
 
     def refresh(self) -> None:
         """Re-score; re-optimise if the selection can change; redraw."""
+        self._stop_refining()
         ranks_before = None if self.ranking is None else self.ranking.ranks
         selected_before = None if self.portfolio is None else self.portfolio.selected
         self.ranking = score(self._matrix, self.weights, self._objectives,
@@ -217,58 +246,157 @@ class Explorer:
         forced = self.forced
         decisions = tuple(sorted((p, d) for p, (d, _) in forced.items()))
         key = (tuple(values.round(12)), float(self.budget_scale.value), decisions)
+        self._before = (ranks_before, selected_before)
         if key != self._solved_key:
             self._optimise(values, key)
+        with self._lock:
+            self._show_change()
+            self._draw()
+
+    def _show_change(self) -> None:
         if self.portfolio is not None:
-            self.change = compare_settings(ranks_before, selected_before, self.ranking.ranks,
+            self.change = compare_settings(*self._before, self.ranking.ranks,
                                            self.portfolio.selected)
             self.changes_text.value = f"<i>{self.change.sentence()}</i>"
-        self._draw()
+
+    @property
+    def drafting(self) -> bool:
+        """Whether re-optimisations answer first at ``draft_gap`` and refine in the background."""
+        return (self.draft_gap is not None and self.draft_gap > self.gap
+                and len(self._projects) >= self.draft_from and on_threads(self.solver))
+
+    @property
+    def refining(self) -> bool:
+        """Whether a refinement to ``gap`` is running in the background."""
+        return self._refiner is not None and self._refiner[0].is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the background refinement (if any) is done; False if *timeout* passed."""
+        if self._refiner is not None:
+            self._refiner[0].join(timeout)
+        return not self.refining
+
+    def _stop_refining(self) -> None:
+        """Interrupt a refinement the next setting makes unwanted (HiGHS stops within ms)."""
+        if self._refiner is not None:
+            thread, stop = self._refiner
+            stop.set()
+            thread.join()
+            self._refiner = None
+
+    def _solve_pair(self, model: PortfolioModel, values: pd.Series, key: tuple, gap: float,
+                    reuse: tuple | None = None, stop: threading.Event | None = None
+                    ) -> tuple[PortfolioResult, PortfolioResult]:
+        """The portfolio with the forced decisions and the one without them.
+
+        *reuse* holds the draft pair: a draft already within *gap* is kept. Setting *stop*
+        interrupts the solves (see :func:`~seo_workbench.portfolio.interrupted_by`). The two are
+        independent models and solve side by side where the solver allows (one HiGHS thread
+        each; measured faster on 200 projects in benchmarks/bench_explorer.py).
+        """
+        decisions = model.projects["decision"]
+        forced_groups = [f"{d}:{p}" for p, d in decisions.items() if d in ("must", "must_not")]
+        solve = functools.partial(_solve, stop, model, values, budget_scale=key[1], gap=gap,
+                                  start=self.start, solver=self.solver,
+                                  time_limit=self.time_limit)
+
+        def good(result):
+            return result is not None and result.gap is not None and result.gap <= gap
+
+        kept, kept_unforced = reuse or (None, None)
+        side_by_side = bool(forced_groups) and on_threads(self.solver) and not (
+            good(kept) or good(kept_unforced))
+        with contextlib.ExitStack() as stack:
+            threads = stack.enter_context(local_threads(1)) if side_by_side else None
+            unforced = threads.submit(solve, drop=forced_groups) if threads else None
+            if good(kept):
+                portfolio = kept
+            else:
+                self.solves += 1
+                portfolio = solve()
+            if not forced_groups:
+                return portfolio, portfolio
+            if unforced is not None:
+                self.solves += 1
+                return portfolio, unforced.result()
+            if good(kept_unforced):
+                return portfolio, kept_unforced
+            self.solves += 1
+            return portfolio, solve(drop=forced_groups)
 
     def _optimise(self, values: pd.Series, key: tuple) -> None:
         self.status.value = f"<b>{WORKING}</b> re-optimising the portfolio"
         clock = time.perf_counter()
         model = self.forced_model
-        options = dict(start=self.start, solver=self.solver, time_limit=self.time_limit)
-        decisions = model.projects["decision"]
-        forced_groups = [f"{d}:{p}" for p, d in decisions.items() if d in ("must", "must_not")]
-        solve = functools.partial(select_portfolio, model, values, budget_scale=key[1],
-                                  gap=self.gap, **options)
-        # The portfolio without its forced decisions is an independent model: the two solve
-        # side by side where the solver allows, at any size (two solves, measured faster on
-        # 200 projects in benchmarks/bench_explorer.py).
-        side_by_side = bool(forced_groups) and on_threads(self.solver)
-        with contextlib.ExitStack() as stack:
-            threads = stack.enter_context(local_threads(1)) if side_by_side else None
-            unforced = threads.submit(solve, drop=forced_groups) if threads else None
-            try:
-                self.solves += 1
-                self.portfolio = solve()
-            except InfeasiblePortfolioError as exc:
-                self.portfolio = self.unforced = None
-                self._solved_key = key
-                self.status.value = f"<b>No feasible portfolio.</b> {exc}"
-                return
-            if forced_groups:
-                self.solves += 1
-                self.unforced = (unforced.result() if unforced is not None
-                                 else solve(drop=forced_groups))
-                self.value_lost = max(0.0, self.unforced.objective - self.portfolio.objective)
-            else:
-                self.unforced, self.value_lost = self.portfolio, 0.0
+        draft = self.drafting
+        try:
+            pair = self._solve_pair(model, values, key, self.draft_gap if draft else self.gap)
+        except InfeasiblePortfolioError as exc:
+            self.portfolio = self.unforced = None
+            self._solved_key = key
+            self.status.value = f"<b>No feasible portfolio.</b> {exc}"
+            return
+        self._publish(pair)
         frontier_key = (key[0], key[2])
         if self.frontier_levels and frontier_key != self._frontier_key:
             self.frontiers += 1
             self.frontier = compute_frontier(model, values, levels=self.frontier_levels,
-                                             gap=FRONTIER_GAP, workers=1, **options)
+                                             gap=FRONTIER_GAP, workers=1, start=self.start,
+                                             solver=self.solver, time_limit=self.time_limit)
             self._frontier_key = frontier_key
         self._solved_key = key
+        seconds = time.perf_counter() - clock
+        unproven = [r.gap for r in pair if r.gap is None or r.gap > self.gap]
+        if draft and unproven:
+            target = ("a proven optimum" if self.gap <= TIE_BREAK_GAP
+                      else f"a {self.gap:.2%} gap")
+            self.status.value = self._ready(f"solved in {seconds:.2f} s); <b>{WORKING}</b> "
+                                            f"refining to {target}", "First answer")
+            stop = threading.Event()
+            thread = threading.Thread(target=self._refine, args=(model, values, key, pair, stop),
+                                      name="seo-explorer-refine", daemon=True)
+            self._refiner = (thread, stop)
+            thread.start()
+        else:
+            self.status.value = self._ready(f"solved in {seconds:.2f} s)")
+
+    def _publish(self, pair: tuple[PortfolioResult, PortfolioResult]) -> None:
+        self.portfolio, self.unforced = pair
+        self.value_lost = (0.0 if self.unforced is self.portfolio else
+                           max(0.0, self.unforced.objective - self.portfolio.objective))
+
+    def _ready(self, how: str, label: str = "Ready") -> str:
         p = self.portfolio
-        self.status.value = (f"Ready: {len(p.selected)} projects funded, value {p.objective:.3f}, "
-                             f"cost {p.cost:,.0f} {p.currency} "
-                             f"(solved in {time.perf_counter() - clock:.2f} s).")
+        gap = "proven optimal" if p.gap is not None and p.gap <= TIE_BREAK_GAP else (
+            "gap unknown" if p.gap is None else f"within {p.gap:.2%} of the best possible")
+        return (f"{label}: {len(p.selected)} projects funded, value {p.objective:.3f} ({gap}), "
+                f"cost {p.cost:,.0f} {p.currency} ({how}.")
+
+    def _refine(self, model: PortfolioModel, values: pd.Series, key: tuple, draft: tuple,
+                stop: threading.Event) -> None:
+        """The background half of a drafted re-optimisation: both portfolios to ``gap``."""
+        clock = time.perf_counter()
+        try:
+            pair = self._solve_pair(model, values, key, self.gap, reuse=draft, stop=stop)
+        except WorkbenchError as exc:
+            if not stop.is_set():
+                self.status.value = f"<b>Refinement stopped.</b> {exc}"
+            return
+        with self._lock:
+            if stop.is_set():  # superseded while it ran: the next setting owns the display
+                return
+            self.refines += 1
+            self._publish(pair)
+            self.status.value = self._ready(
+                f"refined in a further {time.perf_counter() - clock:.2f} s)")
+            self._show_change()
+            self._draw()
 
     def _draw_table(self) -> None:
+        with self._lock:
+            self._table()
+
+    def _table(self) -> None:
         frame = self.ranking.to_frame()[["score", "rank"]].join(self._projects["name"])
         if self.portfolio is not None:
             frame = frame.join(self.portfolio.projects[["cost", "selected", "decision"]])
@@ -276,7 +404,7 @@ class Explorer:
         self.ranking_table.value = frame.to_html(float_format="{:.3f}".format)
 
     def _draw(self) -> None:
-        self._draw_table()
+        self._table()
         if self.portfolio is None:
             return
         self.chart = charts.value_cost_chart(self.portfolio)

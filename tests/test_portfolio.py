@@ -582,3 +582,23 @@ def test_quiet_restores_the_output_when_threads_overlap(capfd):
     os.write(1, b"shown\n")
     out = capfd.readouterr().out
     assert "shown" in out and "hidden" not in out
+
+
+def test_an_interrupted_solve_ends_like_one_out_of_time(sample_model):
+    import threading
+
+    from seo_workbench.portfolio import interrupted_by
+
+    values = sample_model.project_values(seo.score(sample_model.scores, sample_model.weights,
+                                                   sample_model.objectives))
+    proven = seo.select_portfolio(sample_model, values)
+    stop = threading.Event()
+    with interrupted_by(stop):  # not set: no effect
+        same = seo.select_portfolio(sample_model, values)
+    assert same.status == "optimal" and same.selected == proven.selected
+    stop.set()  # set before the start: interrupted before HiGHS has any portfolio
+    with interrupted_by(stop), pytest.raises(seo.InfeasiblePortfolioError,
+                                             match="without a portfolio"):
+        seo.select_portfolio(sample_model, values)
+    after = seo.select_portfolio(sample_model, values)  # the flag goes with the block
+    assert after.status == "optimal" and after.selected == proven.selected

@@ -125,3 +125,55 @@ def test_the_portfolio_without_forced_decisions_matches_a_solve_without_them(sam
     assert explorer.unforced.objective == pytest.approx(free.objective)
     assert out not in explorer.portfolio.selected
     assert explorer.value_lost == pytest.approx(free.objective - explorer.portfolio.objective)
+
+
+def test_a_drafted_re_optimisation_is_refined_to_the_gap_in_the_background(sample_model):
+    # draft_from=1 drafts even the sample: the first answer stops at the 20 % draft gap, and
+    # the background refinement must end at the same proven optimum as a direct solve.
+    explorer = Explorer(sample_model, frontier_levels=0, draft_gap=0.2, draft_from=1)
+    assert explorer.drafting
+    draft = explorer.portfolio
+    assert draft.gap is not None and 1e-6 < draft.gap <= 0.2  # HiGHS is deterministic
+    assert "First answer" in explorer.status.value and WORKING in explorer.status.value
+    assert explorer.wait(timeout=60)
+    assert explorer.refines == 1 and not explorer.refining
+    ranking, expected = _expected(sample_model, explorer.weights)
+    assert explorer.portfolio.gap <= 1e-6
+    assert explorer.portfolio.objective == pytest.approx(expected.objective, rel=1e-6)
+    assert explorer.portfolio.objective >= draft.objective - 1e-9
+    assert "Ready" in explorer.status.value and WORKING not in explorer.status.value
+    assert "proven optimal" in explorer.status.value
+
+
+def test_a_new_setting_supersedes_the_refinement_of_the_last_one(sample_model):
+    explorer = Explorer(sample_model, frontier_levels=0, draft_gap=0.2, draft_from=1)
+    explorer.budget_scale.value = 0.8  # at once: the first refinement is stopped or done
+    assert explorer.wait(timeout=60)
+    ranking, expected = _expected(sample_model, explorer.weights, budget_scale=0.8)
+    assert explorer.portfolio.objective == pytest.approx(expected.objective, rel=1e-6)
+    spend = explorer.portfolio.spend
+    assert (spend["spend"] <= spend["budget"] + 1e-6).all()
+    assert explorer.refines <= 2
+
+
+def test_forced_decisions_are_refined_with_their_unforced_portfolio(sample_model):
+    explorer = Explorer(sample_model, frontier_levels=0, draft_gap=0.2, draft_from=1)
+    explorer.wait(timeout=60)
+    out = next(p for p in explorer.portfolio.selected if explorer.decisions[p].value == "auto")
+    explorer.decisions[out].value = "must_not"
+    assert explorer.wait(timeout=60)
+    model = explorer.forced_model
+    values = model.project_values(explorer.ranking)
+    forced = [f"{d}:{p}" for p, d in model.projects["decision"].items()
+              if d in ("must", "must_not")]
+    free = seo.select_portfolio(model, values, drop=forced)
+    held = seo.select_portfolio(model, values)
+    assert explorer.unforced.objective == pytest.approx(free.objective, rel=1e-6)
+    assert explorer.portfolio.objective == pytest.approx(held.objective, rel=1e-6)
+    assert out not in explorer.portfolio.selected
+    assert explorer.value_lost == pytest.approx(free.objective - held.objective, abs=1e-6)
+
+
+def test_small_portfolios_are_proven_at_once(explorer):
+    assert not explorer.drafting and not explorer.refining and explorer.refines == 0
+    assert explorer.portfolio.gap <= 1e-6
