@@ -338,27 +338,38 @@ class Explorer:
             return
         self._publish(pair)
         frontier_key = (key[0], key[2])
-        if self.frontier_levels and frontier_key != self._frontier_key:
-            self.frontiers += 1
-            self.frontier = compute_frontier(model, values, levels=self.frontier_levels,
-                                             gap=FRONTIER_GAP, workers=1, start=self.start,
-                                             solver=self.solver, time_limit=self.time_limit)
-            self._frontier_key = frontier_key
+        frontier_due = bool(self.frontier_levels) and frontier_key != self._frontier_key
+        if frontier_due and not draft:
+            self._frontier(model, values, frontier_key)
         self._solved_key = key
         seconds = time.perf_counter() - clock
         unproven = [r.gap for r in pair if r.gap is None or r.gap > self.gap]
-        if draft and unproven:
+        if draft and (unproven or frontier_due):
+            if frontier_due:  # the frontier of other values would mislead: drawn when done
+                self.frontier = None
+                self.frontier_output.outputs = ()
             target = ("a proven optimum" if self.gap <= TIE_BREAK_GAP
                       else f"a {self.gap:.2%} gap")
+            work = " and ".join(([f"refining to {target}"] if unproven else [])
+                                + (["computing the frontier"] if frontier_due else []))
             self.status.value = self._ready(f"solved in {seconds:.2f} s); <b>{WORKING}</b> "
-                                            f"refining to {target}", "First answer")
+                                            f"{work}", "First answer" if unproven else "Ready")
             stop = threading.Event()
-            thread = threading.Thread(target=self._refine, args=(model, values, key, pair, stop),
-                                      name="seo-explorer-refine", daemon=True)
+            thread = threading.Thread(
+                target=self._refine, name="seo-explorer-refine", daemon=True,
+                args=(model, values, key, pair if unproven else None,
+                      frontier_key if frontier_due else None, stop))
             self._refiner = (thread, stop)
             thread.start()
         else:
             self.status.value = self._ready(f"solved in {seconds:.2f} s)")
+
+    def _frontier(self, model: PortfolioModel, values: pd.Series, frontier_key: tuple) -> None:
+        self.frontier = compute_frontier(model, values, levels=self.frontier_levels,
+                                         gap=FRONTIER_GAP, workers=1, start=self.start,
+                                         solver=self.solver, time_limit=self.time_limit)
+        self.frontiers += 1
+        self._frontier_key = frontier_key
 
     def _publish(self, pair: tuple[PortfolioResult, PortfolioResult]) -> None:
         self.portfolio, self.unforced = pair
@@ -372,25 +383,46 @@ class Explorer:
         return (f"{label}: {len(p.selected)} projects funded, value {p.objective:.3f} ({gap}), "
                 f"cost {p.cost:,.0f} {p.currency} ({how}.")
 
-    def _refine(self, model: PortfolioModel, values: pd.Series, key: tuple, draft: tuple,
-                stop: threading.Event) -> None:
-        """The background half of a drafted re-optimisation: both portfolios to ``gap``."""
+    def _refine(self, model: PortfolioModel, values: pd.Series, key: tuple,
+                draft: tuple | None, frontier_key: tuple | None, stop: threading.Event) -> None:
+        """The background half of a drafted re-optimisation.
+
+        Both portfolios to ``gap`` (when *draft* is given), then the efficient frontier (when
+        *frontier_key* is given), each shown when done unless *stop* was set meanwhile.
+        """
         clock = time.perf_counter()
         try:
-            pair = self._solve_pair(model, values, key, self.gap, reuse=draft, stop=stop)
+            if draft is not None:
+                pair = self._solve_pair(model, values, key, self.gap, reuse=draft, stop=stop)
+                with self._lock:
+                    if stop.is_set():  # superseded: the next setting owns the display
+                        return
+                    self.refines += 1
+                    self._publish(pair)
+                    self.status.value = self._ready(
+                        f"refined in a further {time.perf_counter() - clock:.2f} s)"
+                        + (f"; <b>{WORKING}</b> computing the frontier" if frontier_key else ""))
+                    self._show_change()
+                    self._draw()
+            if frontier_key is not None:
+                with interrupted_by(stop):
+                    frontier = compute_frontier(
+                        model, values, levels=self.frontier_levels, gap=FRONTIER_GAP,
+                        workers=1, start=self.start, solver=self.solver,
+                        time_limit=self.time_limit)
+                with self._lock:
+                    if stop.is_set():
+                        return
+                    self.frontier, self._frontier_key = frontier, frontier_key
+                    self.frontiers += 1
+                    self.status.value = self._ready(
+                        f"refined and frontier computed in a further "
+                        f"{time.perf_counter() - clock:.2f} s)")
+                    self._draw()
         except WorkbenchError as exc:
-            if not stop.is_set():
-                self.status.value = f"<b>Refinement stopped.</b> {exc}"
-            return
-        with self._lock:
-            if stop.is_set():  # superseded while it ran: the next setting owns the display
-                return
-            self.refines += 1
-            self._publish(pair)
-            self.status.value = self._ready(
-                f"refined in a further {time.perf_counter() - clock:.2f} s)")
-            self._show_change()
-            self._draw()
+            with self._lock:
+                if not stop.is_set():
+                    self.status.value = f"<b>The background work stopped.</b> {exc}"
 
     def _draw_table(self) -> None:
         with self._lock:

@@ -177,3 +177,22 @@ def test_forced_decisions_are_refined_with_their_unforced_portfolio(sample_model
 def test_small_portfolios_are_proven_at_once(explorer):
     assert not explorer.drafting and not explorer.refining and explorer.refines == 0
     assert explorer.portfolio.gap <= 1e-6
+
+
+def test_a_drafted_explorer_computes_the_frontier_in_the_background(sample_model):
+    explorer = Explorer(sample_model, frontier_levels=3, draft_gap=0.2, draft_from=1)
+    assert explorer.frontier is None and "computing the frontier" in explorer.status.value
+    assert explorer.wait(timeout=120)
+    assert explorer.frontiers == 1 and len(explorer.frontier.points) == 3
+    assert len(explorer.frontier_chart.to_dict()["layer"]) == 4
+    explorer.budget_scale.value = 1.1  # the same values: the frontier stays
+    explorer.wait(timeout=120)
+    assert explorer.frontiers == 1 and explorer.frontier is not None
+    criterion = explorer.weights.index[0]
+    explorer.weight_sliders[criterion].value = 0.4  # new values: a new frontier follows
+    assert explorer.wait(timeout=120)
+    assert explorer.frontiers == 2
+    expected = seo.frontier.frontier(sample_model, sample_model.project_values(explorer.ranking),
+                                     levels=3, gap=0.01)
+    assert explorer.frontier.points["value"].to_numpy() == pytest.approx(
+        expected.points["value"].to_numpy(), rel=0.02)
