@@ -15,10 +15,12 @@ slider never freezes the screen for the seconds a proof can take.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -62,6 +64,25 @@ def _show(output: widgets.Output, obj) -> None:
     # captures in the thread that runs the cell: the refinement redraws from its own thread.
     data, metadata = shell.display_formatter.format(obj)
     output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
+
+
+_EXPLORERS: weakref.WeakSet = weakref.WeakSet()  # those that may be refining
+
+
+def _stop_all() -> None:
+    """Interrupt running refinements when the interpreter stops.
+
+    A refinement's second solve runs on a pool thread, which the interpreter waits for at
+    exit: uninterrupted, a script that ends while the explorer refines would hang until
+    that solve's time limit.
+    """
+    for explorer in list(_EXPLORERS):
+        explorer._stop_refining()
+
+
+# threading's exit hooks run before the interpreter joins its threads (atexit's run after);
+# concurrent.futures registers its own the same way.
+getattr(threading, "_register_atexit", atexit.register)(_stop_all)
 
 
 def _solve(stop: threading.Event | None, *args, **options) -> PortfolioResult:
@@ -117,6 +138,7 @@ class Explorer:
         self._refiner: tuple[threading.Thread, threading.Event] | None = None
         self._before: tuple = (None, None)
         self.refines = 0
+        _EXPLORERS.add(self)
         self.start, self.solver, self.time_limit, self.gap = start, solver, time_limit, gap
         self.frontier_levels = frontier_levels
         # Read once: rescoring reuses these and never touches the workbook again.
