@@ -21,6 +21,14 @@ with ``perf_counter``:
   portfolio without forced decisions (the frontier is not recomputed). Target < 1 s.
 * *display-only* event (rows shown): no solve.
 
+From ``widgets.DRAFT_FROM`` projects the explorer answers first at ``widgets.DRAFT_GAP`` and
+refines to the gap in the background. For those, each event starts with nothing running and
+two times are reported: to the *first answer* (the event returns, the display shows the
+portfolio and its certified gap) and until it is *refined* (``Explorer.wait()``), with notes on
+the first answers' certified gaps and how far their value fell short of the refined one. A
+further row moves the budget again at once, interrupting each refinement, as a fast analyst
+does.
+
 Median and worst of --repeat events. Prints Markdown.
 """
 
