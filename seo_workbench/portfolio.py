@@ -1092,11 +1092,12 @@ def interrupted_by(event: threading.Event):
     (the explorer's refinement, superseded by the analyst's next move). CBC runs as a
     separate program and is not interrupted.
     """
+    outer = getattr(_LOCAL, "stop", None)
     _LOCAL.stop = event
     try:
         yield
     finally:
-        del _LOCAL.stop
+        _LOCAL.stop = outer
 
 
 def _watch(h: highspy.Highs) -> None:

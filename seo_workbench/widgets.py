@@ -362,7 +362,8 @@ class Explorer:
         frontier_key = (key[0], key[2])
         frontier_due = bool(self.frontier_levels) and frontier_key != self._frontier_key
         if frontier_due and not draft:
-            self._frontier(model, values, frontier_key)
+            self.frontier, self._frontier_key = self._frontier_of(model, values), frontier_key
+            self.frontiers += 1
         self._solved_key = key
         seconds = time.perf_counter() - clock
         unproven = [r.gap for r in pair if r.gap is None or r.gap > self.gap]
@@ -386,12 +387,11 @@ class Explorer:
         else:
             self.status.value = self._ready(f"solved in {seconds:.2f} s)")
 
-    def _frontier(self, model: PortfolioModel, values: pd.Series, frontier_key: tuple) -> None:
-        self.frontier = compute_frontier(model, values, levels=self.frontier_levels,
-                                         gap=FRONTIER_GAP, workers=1, start=self.start,
-                                         solver=self.solver, time_limit=self.time_limit)
-        self.frontiers += 1
-        self._frontier_key = frontier_key
+    def _frontier_of(self, model: PortfolioModel, values: pd.Series):
+        # One level after another in the calling thread, so a refinement can interrupt it.
+        return compute_frontier(model, values, levels=self.frontier_levels, gap=FRONTIER_GAP,
+                                workers=1, start=self.start, solver=self.solver,
+                                time_limit=self.time_limit)
 
     def _publish(self, pair: tuple[PortfolioResult, PortfolioResult]) -> None:
         self.portfolio, self.unforced = pair
@@ -428,18 +428,15 @@ class Explorer:
                     self._draw()
             if frontier_key is not None:
                 with interrupted_by(stop):
-                    frontier = compute_frontier(
-                        model, values, levels=self.frontier_levels, gap=FRONTIER_GAP,
-                        workers=1, start=self.start, solver=self.solver,
-                        time_limit=self.time_limit)
+                    frontier = self._frontier_of(model, values)
                 with self._lock:
                     if stop.is_set():
                         return
                     self.frontier, self._frontier_key = frontier, frontier_key
                     self.frontiers += 1
+                    done = "refined and frontier computed" if draft else "frontier computed"
                     self.status.value = self._ready(
-                        f"refined and frontier computed in a further "
-                        f"{time.perf_counter() - clock:.2f} s)")
+                        f"{done} in a further {time.perf_counter() - clock:.2f} s)")
                     self._draw()
         except WorkbenchError as exc:
             with self._lock:
