@@ -196,3 +196,30 @@ def test_a_drafted_explorer_computes_the_frontier_in_the_background(sample_model
                                      levels=3, gap=0.01)
     assert explorer.frontier.points["value"].to_numpy() == pytest.approx(
         expected.points["value"].to_numpy(), rel=0.02)
+
+
+def test_a_superseded_refinement_is_never_shown(sample_model, monkeypatch):
+    from seo_workbench import widgets
+
+    real = widgets._solve
+    finished = []
+
+    def slow(stop, *args, **options):  # a refinement that runs until it is superseded
+        if stop is not None:
+            assert stop.wait(30), "the next setting should have stopped the refinement"
+            finished.append(options["budget_scale"])
+        return real(stop, *args, **options)
+
+    monkeypatch.setattr(widgets, "_solve", slow)
+    explorer = Explorer(sample_model, frontier_levels=0, draft_gap=0.2, draft_from=1)
+    assert explorer.refining
+    first_draft = explorer.portfolio
+    explorer.budget_scale.value = 0.8
+    assert set(finished) == {1.0}  # the first refinement was stopped and ran out...
+    assert explorer.refines == 0  # ...without being shown
+    assert explorer.portfolio is not first_draft and explorer.refining
+    draft = explorer.portfolio
+    explorer._stop_refining()
+    assert set(finished) == {1.0, 0.8} and explorer.refines == 0
+    assert explorer.portfolio is draft and 1e-6 < draft.gap <= 0.2
+    assert "First answer" in explorer.status.value
