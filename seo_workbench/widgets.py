@@ -366,7 +366,7 @@ class Explorer:
             self.frontiers += 1
         self._solved_key = key
         seconds = time.perf_counter() - clock
-        unproven = [r.gap for r in pair if r.gap is None or r.gap > self.gap]
+        unproven = any(r.gap is None or r.gap > self.gap for r in pair)
         if draft and (unproven or frontier_due):
             if frontier_due:  # the frontier of other values would mislead: drawn when done
                 self.frontier = None
@@ -375,8 +375,9 @@ class Explorer:
                       else f"a {self.gap:.2%} gap")
             work = " and ".join(([f"refining to {target}"] if unproven else [])
                                 + (["computing the frontier"] if frontier_due else []))
-            self.status.value = self._ready(f"solved in {seconds:.2f} s); <b>{WORKING}</b> "
-                                            f"{work}", "First answer" if unproven else "Ready")
+            self.status.value = self._ready(f"solved in {seconds:.2f} s",
+                                            "First answer" if unproven else "Ready",
+                                            then=f"; <b>{WORKING}</b> {work}")
             stop = threading.Event()
             thread = threading.Thread(
                 target=self._refine, name="seo-explorer-refine", daemon=True,
@@ -385,7 +386,7 @@ class Explorer:
             self._refiner = (thread, stop)
             thread.start()
         else:
-            self.status.value = self._ready(f"solved in {seconds:.2f} s)")
+            self.status.value = self._ready(f"solved in {seconds:.2f} s")
 
     def _frontier_of(self, model: PortfolioModel, values: pd.Series):
         # One level after another in the calling thread, so a refinement can interrupt it.
@@ -398,12 +399,12 @@ class Explorer:
         self.value_lost = (0.0 if self.unforced is self.portfolio else
                            max(0.0, self.unforced.objective - self.portfolio.objective))
 
-    def _ready(self, how: str, label: str = "Ready") -> str:
+    def _ready(self, how: str, label: str = "Ready", then: str = "") -> str:
         p = self.portfolio
         gap = "proven optimal" if p.gap is not None and p.gap <= TIE_BREAK_GAP else (
             "gap unknown" if p.gap is None else f"within {p.gap:.2%} of the best possible")
         return (f"{label}: {len(p.selected)} projects funded, value {p.objective:.3f} ({gap}), "
-                f"cost {p.cost:,.0f} {p.currency} ({how}.")
+                f"cost {p.cost:,.0f} {p.currency} ({how}){then}.")
 
     def _refine(self, model: PortfolioModel, values: pd.Series, key: tuple,
                 draft: tuple | None, frontier_key: tuple | None, stop: threading.Event) -> None:
@@ -422,8 +423,8 @@ class Explorer:
                     self.refines += 1
                     self._publish(pair)
                     self.status.value = self._ready(
-                        f"refined in a further {time.perf_counter() - clock:.2f} s)"
-                        + (f"; <b>{WORKING}</b> computing the frontier" if frontier_key else ""))
+                        f"refined in a further {time.perf_counter() - clock:.2f} s",
+                        then=f"; <b>{WORKING}</b> computing the frontier" if frontier_key else "")
                     self._show_change()
                     self._draw()
             if frontier_key is not None:
@@ -436,7 +437,7 @@ class Explorer:
                     self.frontiers += 1
                     done = "refined and frontier computed" if draft else "frontier computed"
                     self.status.value = self._ready(
-                        f"{done} in a further {time.perf_counter() - clock:.2f} s)")
+                        f"{done} in a further {time.perf_counter() - clock:.2f} s")
                     self._draw()
         except WorkbenchError as exc:
             with self._lock:
