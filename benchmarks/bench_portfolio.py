@@ -202,9 +202,8 @@ def model_matrix(model, gap: float) -> dict:
             "col_upper": (decision != "must_not").astype(float)}
 
 
-def solve_highspy(data: dict, gap: float, time_limit: float) -> dict:
-    """Hand the arrays to HiGHS in one call and solve."""
-    started = time.perf_counter()
+def highs_model(data: dict) -> highspy.HighsLp:
+    """The arrays of :func:`model_matrix` as one HiGHS model (maximise, binary columns)."""
     matrix = data["matrix"]
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
@@ -218,6 +217,13 @@ def solve_highspy(data: dict, gap: float, time_limit: float) -> dict:
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
     lp.integrality_ = [highspy.HighsVarType.kInteger] * matrix.shape[1]
+    return lp
+
+
+def solve_highspy(data: dict, gap: float, time_limit: float) -> dict:
+    """Hand the arrays to HiGHS in one call and solve."""
+    started = time.perf_counter()
+    lp = highs_model(data)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", gap)

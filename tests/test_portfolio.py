@@ -560,6 +560,33 @@ def test_small_models_solve_on_a_one_thread_helper_with_the_same_portfolio(sampl
     assert on_helper.value == here.value and on_helper.bound == here.bound
 
 
+def test_portfolios_of_a_hundred_projects_and_more_solve_on_the_callers_threads(
+        tmp_path, monkeypatch, sample_model):
+    # From about 100 projects on, HiGHS' second thread shortens the solve (measured in
+    # portfolio.py beside _ONE_THREAD_BELOW); only smaller models go to the one-thread helper.
+    from generate import PERFORMANCE, generate_model
+
+    from seo_workbench import portfolio as pf
+
+    handed = []
+    helper = pf._helper
+
+    def spy():
+        handed.append(True)
+        return helper()
+
+    monkeypatch.setattr(pf, "_helper", spy)
+    model = generate_model(100, tmp_path, seed=2, **PERFORMANCE)
+    result = seo.select_portfolio(model, gap=1e-3)
+    assert result.status == "optimal" and result.gap <= 1e-3
+    assert check_portfolio(model, result.selected) == []
+    assert handed == []
+    values = sample_model.project_values(seo.score(sample_model.scores, sample_model.weights,
+                                                   sample_model.objectives))
+    seo.select_portfolio(sample_model, values)  # 48 projects: on the helper
+    assert handed
+
+
 def test_quiet_restores_the_output_when_threads_overlap(capfd):
     import threading
 
